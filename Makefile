@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# chan: build the module, the tools and the selftests; run them in guests.
+#
+#   make            build kmod/chan.ko for the newest installed Debian kernel
+#   make modules    build chan.ko for every installed Debian kernel
+#   make check      lint, build everything, run all tests in QEMU guests
+#   make demo       boot a guest and show channels at work
+#   make lint       checkpatch, sparse, kernel-doc, uapi header checks
+#
+# KDIR=/path/to/tree builds against another kernel tree.
+
+TOP		:= $(CURDIR)
+BUILD		:= $(TOP)/build
+KVERS		:= $(shell $(TOP)/tools/kernels.sh 2>/dev/null)
+KVER		?= $(lastword $(KVERS))
+KDIR		?= /usr/src/linux-headers-$(KVER)
+KOUT		 = $(BUILD)/kmod-$(notdir $(patsubst %/,%,$(KDIR)))
+LINUX_SRC	?= $(shell $(TOP)/tools/linux-src.sh)
+CC		?= gcc
+
+KSFT_HDRS	:= $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
+UAPI		:= $(TOP)/include/uapi/linux/chan.h
+TEST_SRCS	:= $(wildcard selftests/chan/*.c)
+TEST_BINS	:= $(patsubst selftests/chan/%.c,$(BUILD)/selftests/%,$(TEST_SRCS))
+TEST_BINS32	:= $(patsubst selftests/chan/%.c,$(BUILD)/selftests32/%,$(TEST_SRCS))
+TEST_CFLAGS	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE \
+		   -I$(TOP)/include/uapi -I$(BUILD)/ksft -I$(TOP)/selftests/chan
+TEST_LDLIBS	:= -pthread -lrt
+
+.PHONY: all deps module modules selftests check lint demo clean FORCE
+
+all: module selftests
+
+deps:
+	@$(TOP)/tools/deps.sh
+
+module: FORCE
+	$(TOP)/tools/build-module.sh $(KDIR) $(KOUT)
+	cp $(KOUT)/kmod/chan.ko $(TOP)/kmod/chan.ko
+
+modules: FORCE
+	@set -e; for v in $(KVERS); do \
+		$(TOP)/tools/build-module.sh /usr/src/linux-headers-$$v \
+			$(BUILD)/kmod-linux-headers-$$v; \
+	done
+
+$(KSFT_HDRS):
+	@mkdir -p $(dir $@)
+	cp $(LINUX_SRC)/tools/testing/selftests/$(notdir $@) $@
+
+selftests: $(TEST_BINS) $(TEST_BINS32)
+
+$(BUILD)/selftests/%: selftests/chan/%.c selftests/chan/*.h $(UAPI) $(KSFT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LDLIBS)
+
+# The same tests built for 32-bit callers exercise compat_ioctl.
+$(BUILD)/selftests32/%: selftests/chan/%.c selftests/chan/*.h $(UAPI) $(KSFT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -Wno-pointer-to-int-cast $(TEST_CFLAGS) -o $@ $< $(TEST_LDLIBS)
+
+check: deps
+	$(TOP)/tools/check.sh
+
+lint: deps
+	$(TOP)/tools/lint.sh
+
+demo: deps
+	$(TOP)/tools/demo.sh
+
+clean:
+	rm -rf $(BUILD) $(TOP)/kmod/chan.ko
+
+FORCE:

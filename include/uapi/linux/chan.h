@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * chan: message channels on lock-free rings, created through /dev/chan.
+ *
+ * Every structure passed to an ioctl starts with a __u32 @size that the
+ * caller sets to sizeof() of the structure it was compiled with.  The kernel
+ * accepts older (shorter) and newer (longer) callers as long as every byte it
+ * does not know is zero, so fields can be added at the end without a new
+ * ioctl number.  Reserved fields must be zero on input and are zero on
+ * output.
+ */
+#ifndef _UAPI_LINUX_CHAN_H
+#define _UAPI_LINUX_CHAN_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/** define CHAN_ABI_VERSION - version of this interface, see &struct chan_version */
+#define CHAN_ABI_VERSION	1
+
+/** define CHAN_NAME_MAX - longest channel name, including its terminating NUL */
+#define CHAN_NAME_MAX		64
+
+/**
+ * enum chan_feature - capability bits reported in &chan_version.features
+ * @CHAN_FEAT_QUEUE: the queue kind (SPSC, MPSC, SPMC, MPMC)
+ * @CHAN_FEAT_POLICY: full-channel policies (&enum chan_policy)
+ * @CHAN_FEAT_NAMES: named channels, CHAN_IOC_OPEN and CHAN_IOC_UNLINK
+ * @CHAN_FEAT_LIST: CHAN_IOC_LIST
+ * @CHAN_FEAT_INFO: CHAN_IOC_INFO, CHAN_IOC_LOST and show_fdinfo
+ */
+enum chan_feature {
+	CHAN_FEAT_QUEUE		= 1 << 0,
+	CHAN_FEAT_POLICY	= 1 << 1,
+	CHAN_FEAT_NAMES		= 1 << 2,
+	CHAN_FEAT_LIST		= 1 << 3,
+	CHAN_FEAT_INFO		= 1 << 4
+};
+
+/**
+ * enum chan_kind - what a channel does with a message
+ * @CHAN_KIND_QUEUE: each message reaches exactly one receiver, in FIFO order
+ *	per producer
+ */
+enum chan_kind {
+	CHAN_KIND_QUEUE		= 1
+};
+
+/**
+ * enum chan_policy - what a send does when the channel is full
+ * @CHAN_POLICY_BLOCK: wait for room (a non-blocking endpoint gets %EAGAIN)
+ * @CHAN_POLICY_FAIL: fail with %EAGAIN at once, even on a blocking endpoint
+ * @CHAN_POLICY_DROP_NEWEST: discard the message being sent, count it in
+ *	&chan_info.dropped and report success to the sender
+ * @CHAN_POLICY_OVERWRITE: discard the oldest queued message, count it in
+ *	&chan_info.overwritten, and queue the new one
+ */
+enum chan_policy {
+	CHAN_POLICY_BLOCK	= 0,
+	CHAN_POLICY_FAIL	= 1,
+	CHAN_POLICY_DROP_NEWEST	= 2,
+	CHAN_POLICY_OVERWRITE	= 3
+};
+
+/**
+ * enum chan_create_flags - flags of &chan_create.flags
+ * @CHAN_SINGLE_PRODUCER: at most one sender at a time; a concurrent second
+ *	sender gets %EBUSY
+ * @CHAN_SINGLE_CONSUMER: at most one receiver at a time; a concurrent second
+ *	receiver gets %EBUSY
+ * @CHAN_CLOEXEC: set close-on-exec on the returned descriptors
+ * @CHAN_NONBLOCK: make the returned descriptors non-blocking (O_NONBLOCK)
+ * @CHAN_CREATE_FLAGS: all valid flags
+ */
+enum chan_create_flags {
+	CHAN_SINGLE_PRODUCER	= 1 << 0,
+	CHAN_SINGLE_CONSUMER	= 1 << 1,
+	CHAN_CLOEXEC		= 1 << 2,
+	CHAN_NONBLOCK		= 1 << 3,
+	CHAN_CREATE_FLAGS	= 0xf
+};
+
+/**
+ * struct chan_version - answer of CHAN_IOC_VERSION
+ * @size: in: sizeof(struct chan_version)
+ * @abi_version: out: %CHAN_ABI_VERSION of the running module
+ * @features: out: bitmask of &enum chan_feature
+ * @max_capacity: out: largest capacity a channel may have (messages)
+ * @max_msg_size: out: largest message a channel may carry (bytes)
+ * @__reserved: zero
+ */
+struct chan_version {
+	__u32 size;
+	__u32 abi_version;
+	__u64 features;
+	__u32 max_capacity;
+	__u32 max_msg_size;
+	__u64 __reserved[2];
+};
+
+/**
+ * struct chan_create - argument of CHAN_IOC_CREATE
+ * @size: in: sizeof(struct chan_create)
+ * @kind: in: &enum chan_kind
+ * @flags: in: &enum chan_create_flags
+ * @policy: in: &enum chan_policy
+ * @capacity: in: number of messages the ring holds, at least 1; rounded up
+ *	to a power of two
+ * @msg_max: in: largest message in bytes, at least 1
+ * @mode: in: permission bits (0777 mask) checked by CHAN_IOC_OPEN: read
+ *	permission to receive, write permission to send; ignored without @name
+ * @__reserved0: zero
+ * @name: in: user pointer to a NUL-terminated name of at most
+ *	%CHAN_NAME_MAX bytes (printable, no '/'), or 0 for an anonymous
+ *	channel; a named channel lives until CHAN_IOC_UNLINK
+ * @recv_fd: out: the receive endpoint
+ * @send_fd: out: the send endpoint
+ * @__reserved: zero
+ *
+ * Zero-length messages do not exist: write(fd, buf, 0) queues nothing and
+ * returns 0, as on a pipe, so read() returning 0 always means end of stream.
+ */
+struct chan_create {
+	__u32 size;
+	__u32 kind;
+	__u32 flags;
+	__u32 policy;
+	__u32 capacity;
+	__u32 msg_max;
+	__u32 mode;
+	__u32 __reserved0;
+	__u64 name;
+	__s32 recv_fd;
+	__s32 send_fd;
+	__u64 __reserved[2];
+};
+
+/**
+ * enum chan_role - which end of a channel a descriptor is
+ * @CHAN_ROLE_RECV: a receive endpoint (opened O_RDONLY)
+ * @CHAN_ROLE_SEND: a send endpoint (opened O_WRONLY)
+ */
+enum chan_role {
+	CHAN_ROLE_RECV		= 1,
+	CHAN_ROLE_SEND		= 2
+};
+
+/**
+ * struct chan_open - argument of CHAN_IOC_OPEN
+ * @size: in: sizeof(struct chan_open)
+ * @role: in: &enum chan_role
+ * @flags: in: %CHAN_CLOEXEC and/or %CHAN_NONBLOCK
+ * @fd: out: the new endpoint
+ * @name: in: user pointer to the NUL-terminated name
+ * @__reserved: zero
+ */
+struct chan_open {
+	__u32 size;
+	__u32 role;
+	__u32 flags;
+	__s32 fd;
+	__u64 name;
+	__u64 __reserved[2];
+};
+
+/**
+ * struct chan_unlink - argument of CHAN_IOC_UNLINK
+ * @size: in: sizeof(struct chan_unlink)
+ * @flags: in: zero
+ * @name: in: user pointer to the NUL-terminated name
+ */
+struct chan_unlink {
+	__u32 size;
+	__u32 flags;
+	__u64 name;
+};
+
+/**
+ * struct chan_info - state and counters of one channel
+ * @size: in: sizeof(struct chan_info)
+ * @kind: &enum chan_kind
+ * @flags: %CHAN_SINGLE_PRODUCER and %CHAN_SINGLE_CONSUMER as created
+ * @policy: &enum chan_policy
+ * @capacity: ring size in messages (a power of two)
+ * @msg_max: largest message in bytes
+ * @mode: permission bits
+ * @uid: owner (creator's effective uid, in the caller's user namespace)
+ * @gid: group (creator's effective gid, in the caller's user namespace)
+ * @role: &enum chan_role of the endpoint asked (0 in a listing)
+ * @senders: open send endpoints
+ * @receivers: open receive endpoints
+ * @send_waiters: tasks sleeping in a send
+ * @recv_waiters: tasks sleeping in a receive
+ * @closed: 1 once the channel is closed for sending
+ * @__reserved0: zero
+ * @id: unique id of the channel, never reused while the module is loaded
+ * @depth: messages queued now
+ * @sent: messages queued since creation
+ * @received: messages received since creation
+ * @dropped: messages discarded by %CHAN_POLICY_DROP_NEWEST
+ * @overwritten: messages discarded by %CHAN_POLICY_OVERWRITE
+ * @send_waits: times a sender went to sleep on a full channel
+ * @recv_waits: times a receiver went to sleep on an empty channel
+ * @name: the channel's name, empty if anonymous or unlinked
+ * @__reserved: zero
+ */
+struct chan_info {
+	__u32 size;
+	__u32 kind;
+	__u32 flags;
+	__u32 policy;
+	__u32 capacity;
+	__u32 msg_max;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 role;
+	__u32 senders;
+	__u32 receivers;
+	__u32 send_waiters;
+	__u32 recv_waiters;
+	__u32 closed;
+	__u32 __reserved0;
+	__u64 id;
+	__u64 depth;
+	__u64 sent;
+	__u64 received;
+	__u64 dropped;
+	__u64 overwritten;
+	__u64 send_waits;
+	__u64 recv_waits;
+	char name[CHAN_NAME_MAX];
+	__u64 __reserved[4];
+};
+
+/**
+ * struct chan_list - argument of CHAN_IOC_LIST
+ * @size: in: sizeof(struct chan_list)
+ * @entry_size: in: sizeof(struct chan_info) as the caller knows it
+ * @count: in: room in @entries; out: entries written
+ * @total: out: channels visible to the caller (may exceed @count)
+ * @entries: in: user pointer to an array of @count entries of @entry_size
+ *	bytes each
+ *
+ * Lists the channels created in the caller's IPC namespace, in creation
+ * order, with &chan_info.role zero.
+ */
+struct chan_list {
+	__u32 size;
+	__u32 entry_size;
+	__u32 count;
+	__u32 total;
+	__u64 entries;
+};
+
+/** define CHAN_IOC_MAGIC - ioctl type byte of chan (free in ioctl-number.rst) */
+#define CHAN_IOC_MAGIC		0xC4
+
+/* ioctls on a /dev/chan descriptor */
+
+/** define CHAN_IOC_VERSION - report ABI version and features (&struct chan_version) */
+#define CHAN_IOC_VERSION	_IOWR(CHAN_IOC_MAGIC, 0x00, struct chan_version)
+/** define CHAN_IOC_CREATE - create a channel (&struct chan_create) */
+#define CHAN_IOC_CREATE		_IOWR(CHAN_IOC_MAGIC, 0x01, struct chan_create)
+/** define CHAN_IOC_OPEN - open a named channel (&struct chan_open) */
+#define CHAN_IOC_OPEN		_IOWR(CHAN_IOC_MAGIC, 0x02, struct chan_open)
+/** define CHAN_IOC_UNLINK - remove a channel's name (&struct chan_unlink) */
+#define CHAN_IOC_UNLINK		_IOW(CHAN_IOC_MAGIC, 0x03, struct chan_unlink)
+/** define CHAN_IOC_LIST - list channels (&struct chan_list) */
+#define CHAN_IOC_LIST		_IOWR(CHAN_IOC_MAGIC, 0x04, struct chan_list)
+
+/* ioctls on a channel endpoint */
+
+/** define CHAN_IOC_INFO - state and counters of the channel (&struct chan_info) */
+#define CHAN_IOC_INFO		_IOWR(CHAN_IOC_MAGIC, 0x10, struct chan_info)
+/**
+ * define CHAN_IOC_CLOSE - close the channel for sending (Go's close()); on a
+ * send endpoint only; idempotent.  Receivers drain what is queued, then read 0.
+ */
+#define CHAN_IOC_CLOSE		_IO(CHAN_IOC_MAGIC, 0x11)
+/**
+ * define CHAN_IOC_LOST - messages the channel discarded (dropped plus
+ * overwritten) since this descriptor last asked, as a __u64
+ */
+#define CHAN_IOC_LOST		_IOR(CHAN_IOC_MAGIC, 0x12, __u64)
+
+#endif /* _UAPI_LINUX_CHAN_H */

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the chan selftests. */
+#ifndef CHAN_TEST_H
+#define CHAN_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/chan.h>
+
+/* The ABI is the same for 32- and 64-bit callers: prove the layout. */
+_Static_assert(sizeof(struct chan_version) == 40, "chan_version layout");
+_Static_assert(sizeof(struct chan_create) == 64, "chan_create layout");
+_Static_assert(sizeof(struct chan_open) == 40, "chan_open layout");
+_Static_assert(sizeof(struct chan_unlink) == 16, "chan_unlink layout");
+_Static_assert(sizeof(struct chan_info) == 224, "chan_info layout");
+_Static_assert(sizeof(struct chan_list) == 24, "chan_list layout");
+_Static_assert(__builtin_offsetof(struct chan_create, name) == 32,
+	       "chan_create.name offset");
+_Static_assert(__builtin_offsetof(struct chan_info, id) == 64,
+	       "chan_info.id offset");
+
+static inline int chan_dev_open(void)
+{
+	return open("/dev/chan", O_RDWR | O_CLOEXEC);
+}
+
+/* Returns 0 and fills *rfd, *sfd, or -errno. */
+static inline int chan_make(int dev, uint32_t flags, uint32_t policy,
+			    uint32_t capacity, uint32_t msg_max,
+			    const char *name, uint32_t mode, int *rfd, int *sfd)
+{
+	struct chan_create c;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.kind = CHAN_KIND_QUEUE;
+	c.flags = flags;
+	c.policy = policy;
+	c.capacity = capacity;
+	c.msg_max = msg_max;
+	c.mode = mode;
+	c.name = (uintptr_t)name;
+	c.recv_fd = -1;
+	c.send_fd = -1;
+	if (ioctl(dev, CHAN_IOC_CREATE, &c))
+		return -errno;
+	*rfd = c.recv_fd;
+	*sfd = c.send_fd;
+	return 0;
+}
+
+static inline int chan_info_get(int fd, struct chan_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return ioctl(fd, CHAN_IOC_INFO, info) ? -errno : 0;
+}
+
+/* Number of open descriptors of this process. */
+static inline int count_fds(void)
+{
+	int n = 0, fd;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+#endif /* CHAN_TEST_H */

@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Module life cycle: parameters, unload and reload.  Runs in the guest
+# with chan loaded; leaves it loaded with default parameters.
+ko=${CHAN_KO:?}
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+nok() { n=$((n + 1)); failed=1; echo "not ok $n $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else nok "$name"; fi; }
+mode_of() { stat -c %a /dev/chan 2>/dev/null; }
+
+echo "TAP version 13"
+echo "1..6"
+check "module is loaded" grep -q '^chan ' /proc/modules
+check "parameters are documented" \
+	bash -c "modinfo -F parm '$ko' | grep -q '^dev_mode:' &&
+		 modinfo -F parm '$ko' | grep -q '^max_capacity:'"
+check "rmmod succeeds" rmmod chan
+check "device node is gone after unload" test ! -e /dev/chan
+check "reload with dev_mode=0600 sets the mode" \
+	bash -c "insmod '$ko' dev_mode=0600 && [ \"\$(stat -c %a /dev/chan)\" = 600 ]"
+check "reload with defaults" bash -c "rmmod chan && insmod '$ko' && [ \"\$(stat -c %a /dev/chan)\" = 666 ]"
+exit $failed
