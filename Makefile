@@ -24,7 +24,7 @@ UAPI		:= $(TOP)/include/uapi/linux/chan.h
 TEST_SRCS	:= $(wildcard selftests/chan/*.c)
 TEST_BINS	:= $(patsubst selftests/chan/%.c,$(BUILD)/selftests/%,$(TEST_SRCS))
 TEST_BINS32	:= $(patsubst selftests/chan/%.c,$(BUILD)/selftests32/%,$(TEST_SRCS))
-TEST_CFLAGS	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE \
+TEST_CFLAGS	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered -D_GNU_SOURCE \
 		   -I$(TOP)/include/uapi -I$(BUILD)/ksft -I$(TOP)/selftests/chan
 TEST_LDLIBS	:= -pthread -lrt
 

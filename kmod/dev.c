@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chan: the /dev/chan misc device and the dispatch of its ioctls.
+ * chan: the /dev/chan misc device and its ioctls: version, create, open by
+ * name, unlink and list.
  *
  * An open /dev/chan descriptor carries no state: it is the door through
  * which channels are created, opened by name, unlinked and listed.
  */
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -54,11 +56,248 @@ static long chan_ioctl_version(void __user *arg)
 
 	if (get_user(usize, (u32 __user *)arg))
 		return -EFAULT;
-	if (usize < offsetofend(struct chan_version, features))
+	if (usize < CHAN_VERSION_SIZE_VER0)
 		return -EINVAL;
 	v.max_capacity = READ_ONCE(chan_max_capacity);
 	v.max_msg_size = READ_ONCE(chan_max_msg_size);
 	return chan_copy_struct_out(arg, usize, &v, sizeof(v));
+}
+
+/*
+ * Read an extensible structure: at least @min bytes, any longer tail all
+ * zero (E2BIG otherwise), as copy_struct_from_user() defines.
+ */
+static int chan_get_struct(void *dst, size_t ksize, void __user *uarg,
+			   size_t min)
+{
+	u32 usize;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < min)
+		return -EINVAL;
+	return copy_struct_from_user(dst, ksize, uarg, usize);
+}
+
+static int chan_create_check(const struct chan_create *a)
+{
+	if (a->kind != CHAN_KIND_QUEUE)
+		return -EINVAL;
+	if (a->flags & ~CHAN_CREATE_FLAGS)
+		return -EINVAL;
+	if (a->policy > CHAN_POLICY_OVERWRITE)
+		return -EINVAL;
+	if (a->mode & ~0777)
+		return -EINVAL;
+	if (a->__reserved0 || a->__reserved[0] || a->__reserved[1])
+		return -EINVAL;
+	if (!a->capacity || !a->msg_max)
+		return -EINVAL;
+	if (a->capacity > READ_ONCE(chan_max_capacity) ||
+	    a->capacity > (1U << 31))
+		return -E2BIG;
+	if (a->msg_max > READ_ONCE(chan_max_msg_size))
+		return -E2BIG;
+	if (chan_ring_bytes(a->capacity, a->msg_max) > INT_MAX)
+		return -E2BIG;
+	return 0;
+}
+
+/*
+ * Both endpoint files and their descriptors, not yet installed, so that
+ * a late failure can still undo everything.
+ */
+struct chan_fds {
+	int fd[2];
+	struct file *file[2];
+};
+
+static int chan_fds_make(struct chan *ch, u32 flags, struct chan_fds *f)
+{
+	int oflags = flags & CHAN_CLOEXEC ? O_CLOEXEC : 0;
+	static const u32 roles[2] = { CHAN_ROLE_RECV, CHAN_ROLE_SEND };
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		f->fd[i] = get_unused_fd_flags(oflags);
+		if (f->fd[i] < 0) {
+			ret = f->fd[i];
+			goto undo;
+		}
+		f->file[i] = chan_ep_file(ch, roles[i], flags);
+		if (IS_ERR(f->file[i])) {
+			ret = PTR_ERR(f->file[i]);
+			put_unused_fd(f->fd[i]);
+			goto undo;
+		}
+	}
+	return 0;
+undo:
+	while (i--) {
+		fput(f->file[i]);
+		put_unused_fd(f->fd[i]);
+	}
+	return ret;
+}
+
+static void chan_fds_undo(struct chan_fds *f)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		fput(f->file[i]);
+		put_unused_fd(f->fd[i]);
+	}
+}
+
+static long chan_ioctl_create(struct chan_create __user *uarg)
+{
+	char name[CHAN_NAME_MAX];
+	struct chan_create a;
+	struct chan_user *u;
+	struct chan_fds f;
+	struct chan *ch;
+	size_t bytes;
+	int ret;
+
+	ret = chan_get_struct(&a, sizeof(a), uarg, CHAN_CREATE_SIZE_VER0);
+	if (ret)
+		return ret;
+	ret = chan_create_check(&a);
+	if (ret)
+		return ret;
+	if (a.name) {
+		ret = chan_name_get(u64_to_user_ptr(a.name), name);
+		if (ret)
+			return ret;
+	}
+
+	bytes = chan_ring_bytes(a.capacity, a.msg_max);
+	ret = chan_user_charge(bytes, &u);
+	if (ret)
+		return ret;
+	ch = chan_alloc(&a, u, bytes);
+	if (!ch) {
+		chan_user_uncharge(u, bytes);
+		return -ENOMEM;
+	}
+	/* From here on the channel owns the charge. */
+	ret = chan_fds_make(ch, a.flags, &f);
+	if (ret)
+		goto put_chan;
+	if (a.name) {
+		ret = chan_name_add(ch, name);
+		if (ret)
+			goto undo_fds;
+	}
+	if (put_user(f.fd[0], &uarg->recv_fd) ||
+	    put_user(f.fd[1], &uarg->send_fd)) {
+		ret = -EFAULT;
+		goto del_name;
+	}
+	fd_install(f.fd[0], f.file[0]);
+	fd_install(f.fd[1], f.file[1]);
+	chan_put(ch);
+	return 0;
+
+del_name:
+	chan_name_del(ch);
+undo_fds:
+	chan_fds_undo(&f);
+put_chan:
+	chan_put(ch);
+	return ret;
+}
+
+static long chan_ioctl_open(struct chan_open __user *uarg)
+{
+	char name[CHAN_NAME_MAX];
+	struct chan_open a;
+	struct file *file;
+	struct chan *ch;
+	int fd, ret;
+
+	ret = chan_get_struct(&a, sizeof(a), uarg, CHAN_OPEN_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (a.role != CHAN_ROLE_RECV && a.role != CHAN_ROLE_SEND)
+		return -EINVAL;
+	if (a.flags & ~(CHAN_CLOEXEC | CHAN_NONBLOCK))
+		return -EINVAL;
+	if (a.__reserved[0] || a.__reserved[1])
+		return -EINVAL;
+	ret = chan_name_get(u64_to_user_ptr(a.name), name);
+	if (ret)
+		return ret;
+
+	ch = chan_name_lookup(name);
+	if (!ch)
+		return -ENOENT;
+	ret = chan_permission(ch, a.role == CHAN_ROLE_RECV ? MAY_READ :
+			      MAY_WRITE);
+	if (ret)
+		goto put_chan;
+	fd = get_unused_fd_flags(a.flags & CHAN_CLOEXEC ? O_CLOEXEC : 0);
+	if (fd < 0) {
+		ret = fd;
+		goto put_chan;
+	}
+	file = chan_ep_file(ch, a.role, a.flags);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto put_fd;
+	}
+	if (put_user(fd, &uarg->fd)) {
+		ret = -EFAULT;
+		goto put_file;
+	}
+	fd_install(fd, file);
+	chan_put(ch);
+	return 0;
+
+put_file:
+	fput(file);
+put_fd:
+	put_unused_fd(fd);
+put_chan:
+	chan_put(ch);
+	return ret;
+}
+
+static long chan_ioctl_unlink(struct chan_unlink __user *uarg)
+{
+	char name[CHAN_NAME_MAX];
+	struct chan_unlink a;
+	int ret;
+
+	ret = chan_get_struct(&a, sizeof(a), uarg, CHAN_UNLINK_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (a.flags)
+		return -EINVAL;
+	ret = chan_name_get(u64_to_user_ptr(a.name), name);
+	if (ret)
+		return ret;
+	return chan_name_unlink(name);
+}
+
+static long chan_ioctl_list(struct chan_list __user *uarg)
+{
+	struct chan_list l;
+	int ret;
+
+	ret = chan_get_struct(&l, sizeof(l), uarg, CHAN_LIST_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (l.entry_size < CHAN_INFO_SIZE_VER0 || l.entry_size > 4096)
+		return -EINVAL;
+	ret = chan_list(&l, u64_to_user_ptr(l.entries));
+	if (ret)
+		return ret;
+	if (put_user(l.count, &uarg->count) ||
+	    put_user(l.total, &uarg->total))
+		return -EFAULT;
+	return 0;
 }
 
 static long chan_dev_ioctl(struct file *file, unsigned int cmd,
@@ -72,6 +311,14 @@ static long chan_dev_ioctl(struct file *file, unsigned int cmd,
 	switch (_IOC_NR(cmd)) {
 	case _IOC_NR(CHAN_IOC_VERSION):
 		return chan_ioctl_version(uarg);
+	case _IOC_NR(CHAN_IOC_CREATE):
+		return chan_ioctl_create(uarg);
+	case _IOC_NR(CHAN_IOC_OPEN):
+		return chan_ioctl_open(uarg);
+	case _IOC_NR(CHAN_IOC_UNLINK):
+		return chan_ioctl_unlink(uarg);
+	case _IOC_NR(CHAN_IOC_LIST):
+		return chan_ioctl_list(uarg);
 	default:
 		return -ENOTTY;
 	}

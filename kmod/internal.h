@@ -5,17 +5,166 @@
 #ifndef _CHAN_INTERNAL_H
 #define _CHAN_INTERNAL_H
 
+#include <linux/list.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
 #include <uapi/linux/chan.h>
+
+#include "ring.h"
+
+struct file;
+struct ipc_namespace;
+struct iov_iter;
+struct seq_file;
 
 /* Module parameters (main.c). */
 extern unsigned int chan_max_capacity;
 extern unsigned int chan_max_msg_size;
+extern unsigned int chan_max_user_channels;
+extern unsigned long chan_max_user_bytes;
+
+/**
+ * struct chan_user - what one user's channels cost (limits.c)
+ * @node: in the table of users
+ * @uid: the user
+ * @ref: one per channel charged, plus lookups in flight
+ * @channels: channels charged
+ * @bytes: ring memory charged
+ */
+struct chan_user {
+	struct hlist_node node;
+	kuid_t uid;
+	refcount_t ref;
+	unsigned int channels;
+	size_t bytes;
+};
+
+/**
+ * struct chan - one channel
+ * @ring: the messages; its producer and consumer sides have cache lines of
+ *	their own
+ * @recv_wq: receivers and pollers waiting for a message or for the close
+ * @send_wq: senders and pollers waiting for room or for the last receiver
+ * @ref: endpoints, the name table and in-kernel users
+ * @senders: open send endpoints
+ * @receivers: open receive endpoints
+ * @send_closed: 1 once closed for sending; stored with release
+ * @sp_busy: a sender of a single-producer channel is in progress
+ * @sc_busy: a receiver of a single-consumer channel is in progress
+ * @send_waiters: tasks sleeping in a send
+ * @recv_waiters: tasks sleeping in a receive
+ * @dropped: messages discarded by %CHAN_POLICY_DROP_NEWEST
+ * @overwritten: messages discarded by %CHAN_POLICY_OVERWRITE
+ * @send_waits: times a sender slept
+ * @recv_waits: times a receiver slept
+ * @kind: &enum chan_kind
+ * @flags: %CHAN_SINGLE_PRODUCER / %CHAN_SINGLE_CONSUMER
+ * @policy: &enum chan_policy
+ * @capacity: slots in the ring
+ * @msg_max: largest message
+ * @mode: permission bits
+ * @uid: owner
+ * @gid: group
+ * @id: unique id
+ * @ns: IPC namespace the channel was created in (a reference is held)
+ * @user: whom the ring memory is charged to
+ * @charged: bytes charged
+ * @all: in the list of all channels
+ * @name_node: in the name table while named
+ * @named: the name table holds a reference, and counts as one sender and
+ *	one receiver
+ * @name: NUL-terminated name, empty if anonymous
+ */
+struct chan {
+	struct chan_ring ring;
+
+	wait_queue_head_t recv_wq;
+	wait_queue_head_t send_wq;
+	refcount_t ref;
+	atomic_t senders;
+	atomic_t receivers;
+	int send_closed;
+	atomic_t sp_busy;
+	atomic_t sc_busy;
+	atomic_t send_waiters;
+	atomic_t recv_waiters;
+	atomic64_t dropped;
+	atomic64_t overwritten;
+	atomic64_t send_waits;
+	atomic64_t recv_waits;
+
+	u32 kind;
+	u32 flags;
+	u32 policy;
+	u32 capacity;
+	u32 msg_max;
+	umode_t mode;
+	kuid_t uid;
+	kgid_t gid;
+	u64 id;
+	struct ipc_namespace *ns;
+	struct chan_user *user;
+	size_t charged;
+	struct list_head all;
+	struct hlist_node name_node;
+	bool named;
+	char name[CHAN_NAME_MAX];
+};
+
+/**
+ * struct chan_ep - what an endpoint file points at
+ * @ch: the channel
+ * @role: &enum chan_role
+ * @lost_seen: dropped + overwritten when CHAN_IOC_LOST last asked
+ */
+struct chan_ep {
+	struct chan *ch;
+	u32 role;
+	atomic64_t lost_seen;
+};
+
+/* The channel object (object.c). */
+struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
+			size_t bytes);
+void chan_get(struct chan *ch);
+void chan_put(struct chan *ch);
+size_t chan_ring_bytes(u32 capacity, u32 msg_max);
+void chan_close_send(struct chan *ch);
+void chan_end_get(struct chan *ch, u32 role);
+void chan_end_put(struct chan *ch, u32 role);
+int chan_list(struct chan_list *l, void __user *entries);
+
+/* Accounting (limits.c). */
+int chan_user_charge(size_t bytes, struct chan_user **out);
+void chan_user_uncharge(struct chan_user *u, size_t bytes);
+
+/* Names (names.c). */
+int chan_name_get(const char __user *uname, char *name);
+int chan_name_add(struct chan *ch, const char *name);
+void chan_name_del(struct chan *ch);
+struct chan *chan_name_lookup(const char *name);
+int chan_name_unlink(const char *name);
+int chan_permission(struct chan *ch, int may);
+void chan_names_exit(void);
+
+/* The data path (xfer.c). */
+ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, bool nonblock);
+ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, bool nonblock);
+bool chan_recv_ready(struct chan *ch);
+bool chan_send_ready(struct chan *ch);
+
+/* Endpoint files (ep.c). */
+struct file *chan_ep_file(struct chan *ch, u32 role, u32 flags);
+
+/* Reporting (info.c). */
+void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role);
+void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role);
 
 /* The /dev/chan device (dev.c). */
 int chan_dev_init(void);
 void chan_dev_exit(void);
-
 int chan_copy_struct_out(void __user *uptr, size_t usize,
 			 const void *kptr, size_t ksize);
 

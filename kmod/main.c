@@ -3,7 +3,10 @@
  * chan: message channels on lock-free rings.
  *
  * Module entry points and tunables.  Everything else lives in files of its
- * own: dev.c (the /dev/chan device and its ioctls).
+ * own: dev.c (the /dev/chan device and its ioctls), object.c (the channel
+ * object), ring.h (the lock-free ring), xfer.c (sending and receiving),
+ * ep.c (endpoint files), names.c (names and permissions), limits.c
+ * (per-user limits) and info.c (reporting).
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -20,6 +23,16 @@ module_param_named(max_msg_size, chan_max_msg_size, uint, 0644);
 MODULE_PARM_DESC(max_msg_size,
 		 "Largest message size in bytes (default 65536)");
 
+unsigned int chan_max_user_channels = 1024;
+module_param_named(max_user_channels, chan_max_user_channels, uint, 0644);
+MODULE_PARM_DESC(max_user_channels,
+		 "Channels one user may own at once (default 1024)");
+
+unsigned long chan_max_user_bytes = 64UL << 20;
+module_param_named(max_user_bytes, chan_max_user_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_user_bytes,
+		 "Ring memory one user may own in bytes (default 64 MiB)");
+
 static int __init chan_init(void)
 {
 	return chan_dev_init();
@@ -28,6 +41,7 @@ static int __init chan_init(void)
 static void __exit chan_exit(void)
 {
 	chan_dev_exit();
+	chan_names_exit();
 }
 
 module_init(chan_init);

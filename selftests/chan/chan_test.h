@@ -4,6 +4,7 @@
 #define CHAN_TEST_H
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -73,3 +74,64 @@ static inline int count_fds(void)
 }
 
 #endif /* CHAN_TEST_H */
+
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+
+/* Wait (up to 10 s) until INFO on @fd shows @field >= @want. */
+#define WAIT_INFO(fd, field, want) ({					\
+	struct chan_info __i;						\
+	int __n;							\
+	for (__n = 0; __n < 10000; __n++) {				\
+		if (chan_info_get((fd), &__i) == 0 &&			\
+		    __i.field >= (want))				\
+			break;						\
+		usleep(1000);						\
+	}								\
+	__n < 10000;							\
+})
+
+static inline uint32_t roundup_pow2(uint32_t v)
+{
+	uint32_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+/* Message i of a test pattern: "m<i>" padded with a pattern to len. */
+static inline void pattern(char *buf, size_t len, unsigned int i)
+{
+	size_t k;
+
+	for (k = 0; k < len; k++)
+		buf[k] = (char)(i * 31 + k * 7 + 1);
+	if (len >= sizeof(i))
+		memcpy(buf, &i, sizeof(i));
+}
+
+/* Read one line of /proc/self/fdinfo/@fd that starts with @key. */
+static inline long long fdinfo_value(int fd, const char *key)
+{
+	char path[64], line[256];
+	long long v = -1;
+	size_t kl = strlen(key);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ':') {
+			v = strtoll(line + kl + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* NULL the compiler cannot see through, for EFAULT tests. */
+static void *volatile null_ptr;

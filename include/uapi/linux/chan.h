@@ -112,7 +112,12 @@ struct chan_version {
  * @__reserved0: zero
  * @name: in: user pointer to a NUL-terminated name of at most
  *	%CHAN_NAME_MAX bytes (printable, no '/'), or 0 for an anonymous
- *	channel; a named channel lives until CHAN_IOC_UNLINK
+ *	channel.  A named channel lives until CHAN_IOC_UNLINK, and while it
+ *	has its name it behaves like a POSIX message queue: it stays open
+ *	for sending when its last send endpoint closes, and sends queue
+ *	with no receiver open.  Once anonymous it follows the rules of an
+ *	anonymous channel: no send endpoint left means end of stream, no
+ *	receive endpoint left means %EPIPE.
  * @recv_fd: out: the receive endpoint
  * @send_fd: out: the send endpoint
  * @__reserved: zero
@@ -243,7 +248,8 @@ struct chan_info {
  *	bytes each
  *
  * Lists the channels created in the caller's IPC namespace, in creation
- * order, with &chan_info.role zero.
+ * order, with &chan_info.role zero.  @entry_size must be at least
+ * %CHAN_INFO_SIZE_VER0 and at most 4096.
  */
 struct chan_list {
 	__u32 size;
@@ -252,6 +258,20 @@ struct chan_list {
 	__u32 total;
 	__u64 entries;
 };
+
+/* Sizes of the first published version of each structure. */
+/** define CHAN_VERSION_SIZE_VER0 - smallest &struct chan_version accepted */
+#define CHAN_VERSION_SIZE_VER0	40
+/** define CHAN_CREATE_SIZE_VER0 - smallest &struct chan_create accepted */
+#define CHAN_CREATE_SIZE_VER0	64
+/** define CHAN_OPEN_SIZE_VER0 - smallest &struct chan_open accepted */
+#define CHAN_OPEN_SIZE_VER0	40
+/** define CHAN_UNLINK_SIZE_VER0 - smallest &struct chan_unlink accepted */
+#define CHAN_UNLINK_SIZE_VER0	16
+/** define CHAN_INFO_SIZE_VER0 - smallest &struct chan_info accepted */
+#define CHAN_INFO_SIZE_VER0	224
+/** define CHAN_LIST_SIZE_VER0 - smallest &struct chan_list accepted */
+#define CHAN_LIST_SIZE_VER0	24
 
 /** define CHAN_IOC_MAGIC - ioctl type byte of chan (free in ioctl-number.rst) */
 #define CHAN_IOC_MAGIC		0xC4

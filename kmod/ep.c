@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chan: endpoint files - the receive and send descriptors of a channel.
+ *
+ * Each endpoint is an anonymous-inode file opened O_RDONLY (receive) or
+ * O_WRONLY (send) that holds a reference to its channel.  dup(), fork()
+ * and SCM_RIGHTS share the file; opening by name makes a new one.  The
+ * channel counts open files per role: the last send endpoint closing
+ * closes the channel for sending, the last receive endpoint closing makes
+ * sends fail with EPIPE.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "internal.h"
+
+static bool chan_ep_nonblock(struct kiocb *iocb)
+{
+	return (iocb->ki_flags & IOCB_NOWAIT) ||
+	       (iocb->ki_filp->f_flags & O_NONBLOCK);
+}
+
+static ssize_t chan_ep_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct chan_ep *ep = iocb->ki_filp->private_data;
+
+	return chan_recv_iter(ep->ch, to, chan_ep_nonblock(iocb));
+}
+
+static ssize_t chan_ep_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct chan_ep *ep = iocb->ki_filp->private_data;
+
+	return chan_send_iter(ep->ch, from, chan_ep_nonblock(iocb));
+}
+
+static __poll_t chan_ep_poll(struct file *file, poll_table *pt)
+{
+	struct chan_ep *ep = file->private_data;
+	struct chan *ch = ep->ch;
+	__poll_t mask = 0;
+
+	if (ep->role == CHAN_ROLE_RECV) {
+		poll_wait(file, &ch->recv_wq, pt);
+		/* Pairs with smp_mb() in wq_has_sleeper() of the sender. */
+		smp_mb();
+		if (chan_ring_readable(&ch->ring))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		/* As for a pipe: hang-up once closed, data or not. */
+		if (READ_ONCE(ch->send_closed))
+			mask |= EPOLLHUP;
+		return mask;
+	}
+
+	poll_wait(file, &ch->send_wq, pt);
+	/* Pairs with smp_mb() in wq_has_sleeper() of the receiver. */
+	smp_mb();
+	if (!atomic_read(&ch->receivers) || READ_ONCE(ch->send_closed))
+		mask |= EPOLLERR;
+	else if (chan_send_ready(ch))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+static u64 chan_lost(struct chan *ch)
+{
+	return atomic64_read(&ch->dropped) + atomic64_read(&ch->overwritten);
+}
+
+static long chan_ep_lost(struct chan_ep *ep, u64 __user *uptr)
+{
+	u64 total = chan_lost(ep->ch);
+	s64 seen = atomic64_read(&ep->lost_seen);
+
+	/* Concurrent callers on one file each report a disjoint share. */
+	do {
+		if ((u64)seen >= total)
+			return put_user(0ULL, uptr);
+	} while (!atomic64_try_cmpxchg(&ep->lost_seen, &seen, total));
+	return put_user(total - seen, uptr);
+}
+
+static long chan_ep_info(struct chan_ep *ep, void __user *uarg)
+{
+	struct chan_info info;
+	u32 usize;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < CHAN_INFO_SIZE_VER0)
+		return -EINVAL;
+	chan_fill_info(ep->ch, &info, ep->role);
+	return chan_copy_struct_out(uarg, usize, &info, sizeof(info));
+}
+
+static long chan_ep_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct chan_ep *ep = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	if (_IOC_TYPE(cmd) != CHAN_IOC_MAGIC)
+		return -ENOTTY;
+
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(CHAN_IOC_INFO):
+		return chan_ep_info(ep, uarg);
+	case _IOC_NR(CHAN_IOC_CLOSE):
+		if (ep->role != CHAN_ROLE_SEND)
+			return -EBADF;
+		chan_close_send(ep->ch);
+		return 0;
+	case _IOC_NR(CHAN_IOC_LOST):
+		return chan_ep_lost(ep, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int chan_ep_release(struct inode *inode, struct file *file)
+{
+	struct chan_ep *ep = file->private_data;
+	struct chan *ch = ep->ch;
+
+	chan_end_put(ch, ep->role);
+	chan_put(ch);
+	kfree(ep);
+	return 0;
+}
+
+static void chan_ep_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct chan_ep *ep = file->private_data;
+
+	chan_show_fdinfo(m, ep->ch, ep->role);
+}
+
+static const struct file_operations chan_ep_fops = {
+	.owner		= THIS_MODULE,
+	.read_iter	= chan_ep_read_iter,
+	.write_iter	= chan_ep_write_iter,
+	.poll		= chan_ep_poll,
+	.unlocked_ioctl	= chan_ep_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.release	= chan_ep_release,
+	.show_fdinfo	= chan_ep_show_fdinfo,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * chan_ep_file() - make an endpoint file for @ch
+ * @ch: the channel; the file takes a reference of its own
+ * @role: %CHAN_ROLE_RECV or %CHAN_ROLE_SEND
+ * @flags: %CHAN_NONBLOCK or 0 (close-on-exec belongs to the descriptor)
+ *
+ * Context: process context, may sleep.
+ * Return: the file, or an ERR_PTR.
+ */
+struct file *chan_ep_file(struct chan *ch, u32 role, u32 flags)
+{
+	int oflags = role == CHAN_ROLE_RECV ? O_RDONLY : O_WRONLY;
+	struct chan_ep *ep;
+	struct file *file;
+
+	if (flags & CHAN_NONBLOCK)
+		oflags |= O_NONBLOCK;
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
+	if (!ep)
+		return ERR_PTR(-ENOMEM);
+	ep->ch = ch;
+	ep->role = role;
+	atomic64_set(&ep->lost_seen, chan_lost(ch));
+
+	file = anon_inode_getfile(role == CHAN_ROLE_RECV ? "[chan-recv]" :
+				  "[chan-send]", &chan_ep_fops, ep, oflags);
+	if (IS_ERR(file)) {
+		kfree(ep);
+		return file;
+	}
+	file->f_mode |= FMODE_NOWAIT;
+	chan_get(ch);
+	chan_end_get(ch, role);
+	return file;
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chan: what a channel reports about itself - CHAN_IOC_INFO, the
+ * CHAN_IOC_LIST entries and /proc/<pid>/fdinfo.
+ */
+#include <linux/cred.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+static const char *const chan_kind_names[] = {
+	[CHAN_KIND_QUEUE] = "queue",
+};
+
+static const char *const chan_policy_names[] = {
+	[CHAN_POLICY_BLOCK] = "block",
+	[CHAN_POLICY_FAIL] = "fail",
+	[CHAN_POLICY_DROP_NEWEST] = "drop-newest",
+	[CHAN_POLICY_OVERWRITE] = "overwrite",
+};
+
+/**
+ * chan_fill_info() - describe a channel
+ * @ch: the channel
+ * @info: filled in completely (no byte left uninitialised)
+ * @role: the asking endpoint's &enum chan_role, or 0
+ */
+void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role)
+{
+	int named;
+
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->kind = ch->kind;
+	info->flags = ch->flags;
+	info->policy = ch->policy;
+	info->capacity = ch->capacity;
+	info->msg_max = ch->msg_max;
+	info->mode = ch->mode;
+	info->uid = from_kuid_munged(current_user_ns(), ch->uid);
+	info->gid = from_kgid_munged(current_user_ns(), ch->gid);
+	info->role = role;
+	/* A name holds one end of each kind open; report endpoints only. */
+	named = READ_ONCE(ch->named);
+	info->senders = max(atomic_read(&ch->senders) - named, 0);
+	info->receivers = max(atomic_read(&ch->receivers) - named, 0);
+	info->send_waiters = atomic_read(&ch->send_waiters);
+	info->recv_waiters = atomic_read(&ch->recv_waiters);
+	info->closed = READ_ONCE(ch->send_closed);
+	info->id = ch->id;
+	info->depth = chan_ring_depth(&ch->ring);
+	info->sent = atomic64_read(&ch->ring.sent);
+	info->received = atomic64_read(&ch->ring.received);
+	info->dropped = atomic64_read(&ch->dropped);
+	info->overwritten = atomic64_read(&ch->overwritten);
+	info->send_waits = atomic64_read(&ch->send_waits);
+	info->recv_waits = atomic64_read(&ch->recv_waits);
+	/* The name never changes once set; unlinking only hides it. */
+	if (READ_ONCE(ch->named))
+		strscpy(info->name, ch->name, sizeof(info->name));
+}
+
+/**
+ * chan_show_fdinfo() - the channel's lines in /proc/<pid>/fdinfo/<fd>
+ * @m: the seq_file
+ * @ch: the channel
+ * @role: the endpoint's &enum chan_role
+ */
+void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role)
+{
+	struct chan_info info;
+
+	chan_fill_info(ch, &info, role);
+	seq_printf(m, "chan-id:\t%llu\n", info.id);
+	seq_printf(m, "chan-name:\t%s\n", info.name);
+	seq_printf(m, "chan-role:\t%s\n",
+		   role == CHAN_ROLE_SEND ? "send" : "recv");
+	seq_printf(m, "chan-kind:\t%s\n", chan_kind_names[info.kind]);
+	seq_printf(m, "chan-flags:\t%s%s\n",
+		   info.flags & CHAN_SINGLE_PRODUCER ? "sp" : "mp",
+		   info.flags & CHAN_SINGLE_CONSUMER ? "sc" : "mc");
+	seq_printf(m, "chan-policy:\t%s\n", chan_policy_names[info.policy]);
+	seq_printf(m, "chan-capacity:\t%u\n", info.capacity);
+	seq_printf(m, "chan-msg-max:\t%u\n", info.msg_max);
+	seq_printf(m, "chan-depth:\t%llu\n", info.depth);
+	seq_printf(m, "chan-sent:\t%llu\n", info.sent);
+	seq_printf(m, "chan-received:\t%llu\n", info.received);
+	seq_printf(m, "chan-dropped:\t%llu\n", info.dropped);
+	seq_printf(m, "chan-overwritten:\t%llu\n", info.overwritten);
+	seq_printf(m, "chan-senders:\t%u\n", info.senders);
+	seq_printf(m, "chan-receivers:\t%u\n", info.receivers);
+	seq_printf(m, "chan-waiters:\t%u %u\n", info.send_waiters,
+		   info.recv_waiters);
+	seq_printf(m, "chan-closed:\t%u\n", info.closed);
+}

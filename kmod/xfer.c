@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chan: the data path - one message in, one message out, sleeping when the
+ * ring is full or empty.
+ *
+ * No lock is taken.  A sender publishes into the ring and wakes receivers
+ * only if one sleeps; a receiver retires a slot and wakes senders only if
+ * one sleeps.  Why no wakeup is lost (receiver side; the sender side is
+ * the same with the roles swapped):
+ *
+ *   receiver                            sender
+ *   --------                            ------
+ *   prepare_to_wait_event()
+ *     adds itself to recv_wq and
+ *     sets TASK_INTERRUPTIBLE
+ *     (set_current_state: smp_mb) [A]
+ *   chan_recv_ready():                  chan_ring_publish(): store-release
+ *     ring empty? -> schedule()           of the slot
+ *                                       wq_has_sleeper(): smp_mb() [B],
+ *                                         then waitqueue_active()
+ *                                       -> wake_up_interruptible_poll()
+ *
+ * [A] pairs with [B].  Either the sender's waitqueue_active() sees the
+ * receiver on the queue and wakes it, or the receiver's check after [A]
+ * sees the published slot and does not sleep.  Pollers get the same
+ * guarantee from the smp_mb() after poll_wait() in ep.c.
+ */
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
+
+#include "internal.h"
+
+/* How often an overwriting sender retries before it drops its message. */
+#define CHAN_OVERWRITE_TRIES	64
+
+static void chan_wake_recv(struct chan *ch)
+{
+	/* smp_mb() inside pairs with set_current_state() of the waiter. */
+	if (wq_has_sleeper(&ch->recv_wq))
+		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
+}
+
+static void chan_wake_send(struct chan *ch)
+{
+	/* smp_mb() inside pairs with set_current_state() of the waiter. */
+	if (wq_has_sleeper(&ch->send_wq))
+		wake_up_interruptible_poll(&ch->send_wq,
+					   EPOLLOUT | EPOLLWRNORM);
+}
+
+/*
+ * End of stream: closed for sending, nothing queued and no sender half
+ * way through.  A sender that had not seen the close yet is in flight:
+ * with several producers it holds a claimed position (tail != head), with
+ * one it holds sp_busy; both are set before that sender checks the close
+ * again, with a full barrier in between.
+ */
+static bool chan_eof(struct chan *ch)
+{
+	/* Pairs with smp_store_release() in chan_close_send(). */
+	if (!smp_load_acquire(&ch->send_closed))
+		return false;
+	/*
+	 * Pairs with the full barrier of the sender's claim (cmpxchg of
+	 * tail, or of sp_busy) that precedes its second look at
+	 * send_closed in chan_send_reserve().
+	 */
+	smp_mb();
+	if (ch->ring.mp)
+		return READ_ONCE(ch->ring.tail) == READ_ONCE(ch->ring.head);
+	return !atomic_read(&ch->sp_busy) && !chan_ring_readable(&ch->ring);
+}
+
+/**
+ * chan_recv_ready() - would a receive return without sleeping?
+ * @ch: the channel
+ *
+ * Return: true if a message is ready or the stream has ended.
+ */
+bool chan_recv_ready(struct chan *ch)
+{
+	return chan_ring_readable(&ch->ring) || chan_eof(ch);
+}
+
+static bool chan_send_broken(struct chan *ch)
+{
+	return !atomic_read(&ch->receivers) || READ_ONCE(ch->send_closed);
+}
+
+/**
+ * chan_send_ready() - would a send return without sleeping?
+ * @ch: the channel
+ *
+ * Return: true if there is room, the policy never blocks, or the send
+ * would fail.
+ */
+bool chan_send_ready(struct chan *ch)
+{
+	return ch->policy != CHAN_POLICY_BLOCK ||
+	       chan_ring_writable(&ch->ring) || chan_send_broken(ch);
+}
+
+static int chan_wait_send(struct chan *ch)
+{
+	int ret;
+
+	atomic_inc(&ch->send_waiters);
+	atomic64_inc(&ch->send_waits);
+	ret = wait_event_interruptible(ch->send_wq,
+				       chan_ring_writable(&ch->ring) ||
+				       chan_send_broken(ch));
+	atomic_dec(&ch->send_waiters);
+	return ret;
+}
+
+static int chan_wait_recv(struct chan *ch)
+{
+	int ret;
+
+	atomic_inc(&ch->recv_waiters);
+	atomic64_inc(&ch->recv_waits);
+	ret = wait_event_interruptible(ch->recv_wq, chan_recv_ready(ch));
+	atomic_dec(&ch->recv_waiters);
+	return ret;
+}
+
+/*
+ * Make room under CHAN_POLICY_OVERWRITE by retiring the oldest message.
+ * Returns false if there was nothing to retire (the oldest slot is still
+ * being written or read); the caller retries.
+ */
+static bool chan_overwrite_oldest(struct chan *ch)
+{
+	struct chan_slot *s;
+	u32 pos, len;
+
+	s = chan_ring_peek(&ch->ring, &pos);
+	if (!s)
+		return false;
+	len = READ_ONCE(s->len);
+	if (!chan_ring_consume(&ch->ring, pos))
+		return false;
+	if (len != CHAN_SLOT_TOMBSTONE)
+		atomic64_inc(&ch->overwritten);
+	return true;
+}
+
+/*
+ * Claim a slot, applying the full-channel policy.  Returns the slot, or
+ * an ERR_PTR; a NULL slot with *dropped set means the policy discarded
+ * the message.
+ */
+static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
+					   bool nonblock, bool *dropped)
+{
+	int tries = 0, ret;
+	struct chan_slot *s;
+
+	for (;;) {
+		if (chan_send_broken(ch))
+			return ERR_PTR(-EPIPE);
+		s = chan_ring_reserve(&ch->ring, pos);
+		if (s) {
+			/*
+			 * Our claim is visible to chan_eof() before this
+			 * second look at the close: the cmpxchg() of tail in
+			 * chan_ring_reserve() (several producers) or of
+			 * sp_busy in chan_send_iter() (one producer) was a
+			 * full barrier.
+			 */
+			if (!READ_ONCE(ch->send_closed))
+				return s;
+			chan_ring_abort(&ch->ring, *pos);
+			chan_wake_recv(ch);
+			return ERR_PTR(-EPIPE);
+		}
+		switch (ch->policy) {
+		case CHAN_POLICY_FAIL:
+			return ERR_PTR(-EAGAIN);
+		case CHAN_POLICY_DROP_NEWEST:
+			*dropped = true;
+			return NULL;
+		case CHAN_POLICY_OVERWRITE:
+			if (chan_overwrite_oldest(ch) ||
+			    ++tries < CHAN_OVERWRITE_TRIES) {
+				cpu_relax();
+				continue;
+			}
+			*dropped = true;
+			return NULL;
+		}
+		if (nonblock)
+			return ERR_PTR(-EAGAIN);
+		ret = chan_wait_send(ch);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+}
+
+static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
+			   size_t len, bool nonblock)
+{
+	bool dropped = false;
+	struct chan_slot *s;
+	u32 pos;
+
+	s = chan_send_reserve(ch, &pos, nonblock, &dropped);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (dropped) {
+		atomic64_inc(&ch->dropped);
+		return len;
+	}
+	if (copy_from_iter(s->data, len, from) != len) {
+		chan_ring_abort(&ch->ring, pos);
+		chan_wake_recv(ch);
+		return -EFAULT;
+	}
+	chan_ring_publish(&ch->ring, pos, len);
+	atomic64_inc(&ch->ring.sent);
+	chan_wake_recv(ch);
+	return len;
+}
+
+/**
+ * chan_send_iter() - send one message
+ * @ch: the channel
+ * @from: the message; its whole length is one message
+ * @nonblock: fail with -EAGAIN instead of sleeping
+ *
+ * Context: process context; may sleep unless @nonblock.
+ * Return: the length sent (0 for an empty message, which queues nothing),
+ * -EMSGSIZE, -EPIPE, -EAGAIN, -EBUSY (a second concurrent sender on a
+ * single-producer channel), -EFAULT or -ERESTARTSYS.
+ */
+ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, bool nonblock)
+{
+	size_t len = iov_iter_count(from);
+	ssize_t ret;
+
+	if (!len)
+		return 0;
+	if (len > ch->msg_max)
+		return -EMSGSIZE;
+	if (ch->ring.mp)
+		return __chan_send(ch, from, len, nonblock);
+
+	/* Full barrier on success: see chan_eof(). */
+	if (atomic_cmpxchg(&ch->sp_busy, 0, 1))
+		return -EBUSY;
+	ret = __chan_send(ch, from, len, nonblock);
+	/* Pairs with the cmpxchg() of the next sender. */
+	atomic_set_release(&ch->sp_busy, 0);
+	/* A reader may be waiting for us to finish to see the end of stream. */
+	smp_mb__after_atomic();
+	if (READ_ONCE(ch->send_closed))
+		wake_up_interruptible_all(&ch->recv_wq);
+	return ret;
+}
+
+/*
+ * Take the message at @pos if it fits.  Returns its length, 0 if another
+ * consumer took it first (look again), or a negative errno with the
+ * message left in place.
+ */
+static ssize_t chan_recv_slot(struct chan *ch, struct chan_slot *s, u32 pos,
+			      struct iov_iter *to)
+{
+	u32 len = READ_ONCE(s->len);
+	size_t n;
+
+	if (len == CHAN_SLOT_TOMBSTONE || len > ch->msg_max || !len) {
+		/* Abandoned by its producer: retire it and go on. */
+		if (chan_ring_consume(&ch->ring, pos))
+			chan_wake_send(ch);
+		return 0;
+	}
+	if (len > iov_iter_count(to)) {
+		if (!chan_ring_is_head(&ch->ring, pos))
+			return 0;
+		return -EMSGSIZE;
+	}
+	n = copy_to_iter(s->data, len, to);
+	if (n != len)
+		return -EFAULT;		/* bad buffer: the message stays */
+	if (!chan_ring_consume(&ch->ring, pos)) {
+		iov_iter_revert(to, n);
+		return 0;
+	}
+	atomic64_inc(&ch->ring.received);
+	chan_wake_send(ch);
+	return len;
+}
+
+static ssize_t __chan_recv(struct chan *ch, struct iov_iter *to,
+			   bool nonblock)
+{
+	struct chan_slot *s;
+	ssize_t ret;
+	u32 pos;
+
+	for (;;) {
+		s = chan_ring_peek(&ch->ring, &pos);
+		if (s) {
+			ret = chan_recv_slot(ch, s, pos, to);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (chan_eof(ch))
+			return 0;
+		if (nonblock)
+			return -EAGAIN;
+		ret = chan_wait_recv(ch);
+		if (ret)
+			return ret;
+	}
+}
+
+/**
+ * chan_recv_iter() - receive one message
+ * @ch: the channel
+ * @to: room for the message
+ * @nonblock: fail with -EAGAIN instead of sleeping
+ *
+ * Context: process context; may sleep unless @nonblock.
+ * Return: the message length, 0 at end of stream, -EMSGSIZE if @to is too
+ * small (the message stays queued), -EAGAIN, -EBUSY (a second concurrent
+ * receiver on a single-consumer channel), -EFAULT or -ERESTARTSYS.
+ */
+ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, bool nonblock)
+{
+	ssize_t ret;
+
+	if (!(ch->flags & CHAN_SINGLE_CONSUMER))
+		return __chan_recv(ch, to, nonblock);
+	if (atomic_cmpxchg(&ch->sc_busy, 0, 1))
+		return -EBUSY;
+	ret = __chan_recv(ch, to, nonblock);
+	/* Pairs with the cmpxchg() of the next receiver. */
+	atomic_set_release(&ch->sc_busy, 0);
+	return ret;
+}
