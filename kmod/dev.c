@@ -94,7 +94,7 @@ static int chan_create_check(const struct chan_create *a)
 	if (!a->capacity || !a->msg_max)
 		return -EINVAL;
 	if (a->capacity > READ_ONCE(chan_max_capacity) ||
-	    a->capacity > (1U << 31))
+	    a->capacity > (1U << 29))
 		return -E2BIG;
 	if (a->msg_max > READ_ONCE(chan_max_msg_size))
 		return -E2BIG;

@@ -16,10 +16,14 @@
  * line moves between the two CPUs except the slots themselves.
  *
  * Rings with more than one producer or consumer use per-slot sequence
- * numbers (Dmitry Vyukov's bounded MPMC queue).  Slot i holds seq == pos
- * when it is free for the producer of position pos, and seq == pos + 1 once
- * the message at pos is published; the consumer of pos frees it for the
- * next lap by storing seq = pos + capacity.  A side with several tasks
+ * numbers (Dmitry Vyukov's bounded MPMC queue).  A slot holds
+ * seq == 2 * pos when it is free for the producer of position pos, and
+ * seq == 2 * pos + 1 once the message at pos is published; the consumer of
+ * pos frees it for the next lap by storing seq = 2 * (pos + capacity).
+ * (Vyukov's seq == pos, pos + 1 cannot tell "full at pos" from "free for
+ * pos + 1" when the capacity is 1; doubling keeps the two apart.  seq
+ * wraps at 2^31 positions, far more than the 2^29 slots a ring may have,
+ * so (s32) differences still order them.)  A side with several tasks
  * claims a position with cmpxchg() on its index; a side with one task just
  * stores it.  No lock is taken anywhere.
  *
@@ -31,7 +35,7 @@
  * it and claim it with cmpxchg() afterwards: if the claim fails, another
  * consumer took the message and the copy is thrown away.  A successful
  * claim proves the copy was clean: the producer of the next lap waits for
- * seq == pos + capacity, which is only stored after the claim.  So a bad
+ * seq == 2 * (pos + capacity), which is only stored after the claim.  So a bad
  * user buffer never loses a message.
  *
  * This header also compiles in user space (tools/ringtest) through a shim
@@ -91,7 +95,7 @@ struct chan_ring {
 	u32 tail_cache;
 	atomic64_t received;
 
-	/* Read-only after chan_ring_init(). */
+	/* Read-only after chan_ring_init(); at most 2^29 slots. */
 	void *slots ____cacheline_aligned_in_smp;
 	u32 mask;
 	u32 stride;
@@ -152,7 +156,7 @@ static inline void chan_ring_init(struct chan_ring *r, void *slots,
 	atomic64_set(&r->sent, 0);
 	atomic64_set(&r->received, 0);
 	for (i = 0; i < capacity; i++)
-		chan_ring_slot(r, start + i)->seq = start + i;
+		chan_ring_slot(r, start + i)->seq = 2 * (start + i);
 }
 
 /**
@@ -197,7 +201,7 @@ static inline struct chan_slot *chan_ring_reserve(struct chan_ring *r,
 		 * read before the slot reads as free.
 		 */
 		seq = smp_load_acquire(&s->seq);
-		dif = (s32)(seq - p);
+		dif = (s32)(seq - 2 * p);
 		if (dif == 0) {
 			if (!r->mp)
 				break;
@@ -237,7 +241,7 @@ static inline void chan_ring_publish(struct chan_ring *r, u32 pos, u32 len)
 	 * Pairs with smp_load_acquire() of seq in chan_ring_peek(): the
 	 * message is written before the slot reads as full.
 	 */
-	smp_store_release(&s->seq, pos + 1);
+	smp_store_release(&s->seq, 2 * pos + 1);
 }
 
 /**
@@ -294,7 +298,7 @@ static inline struct chan_slot *chan_ring_peek(struct chan_ring *r, u32 *pos)
 		 * chan_ring_publish(): we see the whole message.
 		 */
 		seq = smp_load_acquire(&s->seq);
-		dif = (s32)(seq - (p + 1));
+		dif = (s32)(seq - (2 * p + 1));
 		if (dif == 0) {
 			*pos = p;
 			return s;
@@ -353,7 +357,8 @@ static inline bool chan_ring_consume(struct chan_ring *r, u32 pos)
 	 * are done reading the slot before the next lap's producer may use
 	 * it.
 	 */
-	smp_store_release(&chan_ring_slot(r, pos)->seq, pos + r->mask + 1);
+	smp_store_release(&chan_ring_slot(r, pos)->seq,
+			  2 * (pos + r->mask + 1));
 	return true;
 }
 
@@ -371,7 +376,7 @@ static inline bool chan_ring_readable(const struct chan_ring *r)
 		/* Pairs with smp_store_release() in chan_ring_publish(). */
 		return smp_load_acquire(&r->tail) != p;
 	/* Pairs with smp_store_release() of seq in chan_ring_publish(). */
-	return smp_load_acquire(&chan_ring_slot(r, p)->seq) == p + 1;
+	return smp_load_acquire(&chan_ring_slot(r, p)->seq) == 2 * p + 1;
 }
 
 /**
@@ -388,7 +393,7 @@ static inline bool chan_ring_writable(const struct chan_ring *r)
 		/* Pairs with smp_store_release() in chan_ring_consume(). */
 		return p - smp_load_acquire(&r->head) <= r->mask;
 	/* Pairs with smp_store_release() of seq in chan_ring_consume(). */
-	return smp_load_acquire(&chan_ring_slot(r, p)->seq) == p;
+	return smp_load_acquire(&chan_ring_slot(r, p)->seq) == 2 * p;
 }
 
 /**

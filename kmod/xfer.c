@@ -206,6 +206,13 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 	struct chan_slot *s;
 	u32 pos;
 
+	/*
+	 * With several producers a claimed position cannot be handed back,
+	 * so fault the message in first: only a buffer unmapped under our
+	 * feet still leaves a tombstone behind.
+	 */
+	if (ch->ring.mp && fault_in_iov_iter_readable(from, len))
+		return -EFAULT;
 	s = chan_send_reserve(ch, &pos, nonblock, &dropped);
 	if (IS_ERR(s))
 		return PTR_ERR(s);

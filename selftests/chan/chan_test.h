@@ -37,6 +37,8 @@ static inline int chan_make(int dev, uint32_t flags, uint32_t policy,
 {
 	struct chan_create c;
 
+	*rfd = -1;
+	*sfd = -1;
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
 	c.kind = CHAN_KIND_QUEUE;

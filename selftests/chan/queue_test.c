@@ -32,6 +32,15 @@ FIXTURE_VARIANT_ADD(queue, spsc_cap1) {
 FIXTURE_VARIANT_ADD(queue, spsc_cap2) {
 	.flags = CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER, .capacity = 2,
 };
+FIXTURE_VARIANT_ADD(queue, mpsc_cap1) {
+	.flags = CHAN_SINGLE_CONSUMER, .capacity = 1,
+};
+FIXTURE_VARIANT_ADD(queue, spmc_cap1) {
+	.flags = CHAN_SINGLE_PRODUCER, .capacity = 1,
+};
+FIXTURE_VARIANT_ADD(queue, mpmc_cap1) {
+	.flags = 0, .capacity = 1,
+};
 FIXTURE_VARIANT_ADD(queue, mpsc_cap5) {
 	.flags = CHAN_SINGLE_CONSUMER, .capacity = 5,
 };
