@@ -28,9 +28,18 @@ TEST_CFLAGS	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno
 		   -I$(TOP)/include/uapi -I$(BUILD)/ksft -I$(TOP)/selftests/chan
 TEST_LDLIBS	:= -pthread -lrt
 
-.PHONY: all deps module modules selftests check lint demo clean FORCE
+.PHONY: all deps module modules selftests tools check lint demo clean FORCE
 
-all: module selftests
+all: module selftests tools
+
+TOOL_CFLAGS	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
+		   -I$(TOP)/include/uapi
+
+tools: $(BUILD)/tools/chanctl
+
+$(BUILD)/tools/chanctl: tools/chanctl/chanctl.c $(UAPI)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -o $@ $<
 
 deps:
 	@$(TOP)/tools/deps.sh

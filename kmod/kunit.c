@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chan: KUnit suites for the ring core and the channel object.  Built into
+ * chan.ko when the kernel has CONFIG_KUNIT; they run when the module loads
+ * and report under /sys/kernel/debug/kunit/chan_*.
+ */
+#include <kunit/test.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "internal.h"
+
+struct ring_case {
+	bool mp, mc;
+	u32 cap;
+	u32 start;
+};
+
+static void *ring_make(struct kunit *test, struct chan_ring *r,
+		       const struct ring_case *c)
+{
+	void *slots = kunit_kzalloc(test, c->cap * chan_ring_stride(16),
+				    GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, slots);
+	chan_ring_init(r, slots, c->cap, 16, c->mp, c->mc, c->start);
+	return slots;
+}
+
+static void ring_put(struct kunit *test, struct chan_ring *r, u32 v)
+{
+	struct chan_slot *s;
+	u32 pos;
+
+	s = chan_ring_reserve(r, &pos);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	memcpy(s->data, &v, sizeof(v));
+	chan_ring_publish(r, pos, sizeof(v));
+}
+
+static u32 ring_get(struct kunit *test, struct chan_ring *r)
+{
+	struct chan_slot *s;
+	u32 pos, v = 0;
+
+	s = chan_ring_peek(r, &pos);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s->len, (u32)sizeof(v));
+	KUNIT_EXPECT_TRUE(test, chan_ring_is_head(r, pos));
+	memcpy(&v, s->data, sizeof(v));
+	KUNIT_EXPECT_TRUE(test, chan_ring_consume(r, pos));
+	return v;
+}
+
+/* Fill, check the full edge, drain, check the empty edge, many laps. */
+static void ring_laps(struct kunit *test, const struct ring_case *c)
+{
+	struct chan_ring r;
+	u32 lap, k, next = 0, want = 0, pos;
+
+	ring_make(test, &r, c);
+	for (lap = 0; lap < 5; lap++) {
+		KUNIT_EXPECT_FALSE(test, chan_ring_readable(&r));
+		KUNIT_EXPECT_NULL(test, chan_ring_peek(&r, &pos));
+		for (k = 0; k < c->cap; k++) {
+			KUNIT_EXPECT_TRUE(test, chan_ring_writable(&r));
+			ring_put(test, &r, next++);
+			KUNIT_EXPECT_EQ(test, chan_ring_depth(&r), k + 1);
+		}
+		KUNIT_EXPECT_FALSE(test, chan_ring_writable(&r));
+		KUNIT_EXPECT_NULL(test, chan_ring_reserve(&r, &pos));
+		KUNIT_EXPECT_TRUE(test, chan_ring_readable(&r));
+		for (k = 0; k < c->cap; k++)
+			KUNIT_EXPECT_EQ(test, ring_get(test, &r), want++);
+		KUNIT_EXPECT_EQ(test, chan_ring_depth(&r), 0U);
+	}
+	KUNIT_EXPECT_EQ(test, r.tail, c->start + 5 * c->cap);
+}
+
+static const struct ring_case ring_cases[] = {
+	{ false, false, 1, 0 },
+	{ false, false, 4, 0xfffffffe },	/* positions wrap at 2^32 */
+	{ true, false, 1, 0 },			/* the capacity-1 MPSC case */
+	{ true, false, 8, 0xfffffffb },
+	{ false, true, 1, 0x7ffffffe },		/* seq wraps at 2^31 */
+	{ false, true, 2, 0xffffffff },
+	{ true, true, 1, 0xffffffff },
+	{ true, true, 16, 0xfffffff0 },
+};
+
+static void chan_ring_test_laps(struct kunit *test)
+{
+	unsigned int k;
+
+	for (k = 0; k < ARRAY_SIZE(ring_cases); k++)
+		ring_laps(test, &ring_cases[k]);
+}
+
+static void chan_ring_test_tombstone(struct kunit *test)
+{
+	const struct ring_case c = { true, true, 4, 0 };
+	struct chan_ring r;
+	struct chan_slot *s;
+	u32 pos;
+
+	ring_make(test, &r, &c);
+	s = chan_ring_reserve(&r, &pos);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	chan_ring_abort(&r, pos);
+	ring_put(test, &r, 7);
+	s = chan_ring_peek(&r, &pos);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s->len, CHAN_SLOT_TOMBSTONE);
+	KUNIT_EXPECT_TRUE(test, chan_ring_consume(&r, pos));
+	KUNIT_EXPECT_EQ(test, ring_get(test, &r), 7U);
+}
+
+static void chan_ring_test_single_producer_abort(struct kunit *test)
+{
+	const struct ring_case c = { false, false, 2, 0 };
+	struct chan_ring r;
+	u32 pos;
+
+	ring_make(test, &r, &c);
+	KUNIT_ASSERT_NOT_NULL(test, chan_ring_reserve(&r, &pos));
+	chan_ring_abort(&r, pos);	/* nothing became visible */
+	KUNIT_EXPECT_FALSE(test, chan_ring_readable(&r));
+	ring_put(test, &r, 9);
+	KUNIT_EXPECT_EQ(test, ring_get(test, &r), 9U);
+}
+
+static void chan_ring_test_lost_claim(struct kunit *test)
+{
+	const struct ring_case c = { false, true, 4, 0 };
+	struct chan_ring r;
+	u32 a, b;
+
+	ring_make(test, &r, &c);
+	ring_put(test, &r, 1);
+	ring_put(test, &r, 2);
+	/* Two consumers peek the same message; only one may claim it. */
+	KUNIT_ASSERT_NOT_NULL(test, chan_ring_peek(&r, &a));
+	KUNIT_ASSERT_NOT_NULL(test, chan_ring_peek(&r, &b));
+	KUNIT_EXPECT_EQ(test, a, b);
+	KUNIT_EXPECT_TRUE(test, chan_ring_consume(&r, a));
+	KUNIT_EXPECT_FALSE(test, chan_ring_is_head(&r, b));
+	KUNIT_EXPECT_FALSE(test, chan_ring_consume(&r, b));
+	KUNIT_EXPECT_EQ(test, ring_get(test, &r), 2U);
+}
+
+static struct kunit_case chan_ring_cases[] = {
+	KUNIT_CASE(chan_ring_test_laps),
+	KUNIT_CASE(chan_ring_test_tombstone),
+	KUNIT_CASE(chan_ring_test_single_producer_abort),
+	KUNIT_CASE(chan_ring_test_lost_claim),
+	{}
+};
+
+static struct kunit_suite chan_ring_suite = {
+	.name = "chan_ring",
+	.test_cases = chan_ring_cases,
+};
+
+/* The channel object, driven through the same entry points as read(2). */
+
+static struct chan *chan_test_make(struct kunit *test, u32 flags, u32 policy,
+				   u32 cap)
+{
+	struct chan_create a = {
+		.kind = CHAN_KIND_QUEUE, .flags = flags, .policy = policy,
+		.capacity = cap, .msg_max = 16,
+	};
+	size_t bytes = chan_ring_bytes(cap, 16);
+	struct chan_user *u;
+	struct chan *ch;
+
+	KUNIT_ASSERT_EQ(test, chan_user_charge(bytes, &u), 0);
+	ch = chan_alloc(&a, u, bytes);
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	chan_end_get(ch, CHAN_ROLE_SEND);
+	chan_end_get(ch, CHAN_ROLE_RECV);
+	return ch;
+}
+
+static void chan_test_free(struct chan *ch)
+{
+	chan_end_put(ch, CHAN_ROLE_SEND);
+	chan_end_put(ch, CHAN_ROLE_RECV);
+	chan_put(ch);
+}
+
+static ssize_t chan_test_send(struct chan *ch, u32 v)
+{
+	struct kvec kv = { &v, sizeof(v) };
+	struct iov_iter it;
+
+	iov_iter_kvec(&it, ITER_SOURCE, &kv, 1, sizeof(v));
+	return chan_send_iter(ch, &it, true);
+}
+
+static ssize_t chan_test_recv(struct chan *ch, u32 *v)
+{
+	struct kvec kv = { v, sizeof(*v) };
+	struct iov_iter it;
+
+	iov_iter_kvec(&it, ITER_DEST, &kv, 1, sizeof(*v));
+	return chan_recv_iter(ch, &it, true);
+}
+
+static void chan_policy_run(struct kunit *test, u32 flags, u32 policy)
+{
+	struct chan *ch = chan_test_make(test, flags, policy, 4);
+	u32 k, v, first;
+
+	for (k = 0; k < 10; k++) {
+		ssize_t r = chan_test_send(ch, k);
+
+		if (k >= 4 && policy == CHAN_POLICY_FAIL)
+			KUNIT_EXPECT_EQ(test, r, (ssize_t)-EAGAIN);
+		else if (k >= 4 && policy == CHAN_POLICY_BLOCK)
+			KUNIT_EXPECT_EQ(test, r, (ssize_t)-EAGAIN);
+		else
+			KUNIT_EXPECT_EQ(test, r, (ssize_t)4);
+	}
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ch->dropped),
+			policy == CHAN_POLICY_DROP_NEWEST ? 6LL : 0LL);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ch->overwritten),
+			policy == CHAN_POLICY_OVERWRITE ? 6LL : 0LL);
+	first = policy == CHAN_POLICY_OVERWRITE ? 6 : 0;
+	for (k = 0; k < 4; k++) {
+		KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v), (ssize_t)4);
+		KUNIT_EXPECT_EQ(test, v, first + k);
+	}
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v), (ssize_t)-EAGAIN);
+	chan_close_send(ch);
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v), (ssize_t)0);
+	KUNIT_EXPECT_EQ(test, chan_test_send(ch, 1), (ssize_t)-EPIPE);
+	chan_test_free(ch);
+}
+
+static void chan_object_test_policies(struct kunit *test)
+{
+	static const u32 flags[] = {
+		0, CHAN_SINGLE_PRODUCER, CHAN_SINGLE_CONSUMER,
+		CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER,
+	};
+	unsigned int f;
+	u32 p;
+
+	for (f = 0; f < ARRAY_SIZE(flags); f++)
+		for (p = CHAN_POLICY_BLOCK; p <= CHAN_POLICY_OVERWRITE; p++)
+			chan_policy_run(test, flags[f], p);
+}
+
+static void chan_object_test_epipe_and_sizes(struct kunit *test)
+{
+	struct chan *ch = chan_test_make(test, 0, CHAN_POLICY_BLOCK, 2);
+	char big[17] = { 0 };
+	struct kvec kv = { big, sizeof(big) };
+	struct iov_iter it;
+
+	iov_iter_kvec(&it, ITER_SOURCE, &kv, 1, sizeof(big));
+	KUNIT_EXPECT_EQ(test, chan_send_iter(ch, &it, true),
+			(ssize_t)-EMSGSIZE);
+	chan_end_put(ch, CHAN_ROLE_RECV);
+	KUNIT_EXPECT_EQ(test, chan_test_send(ch, 1), (ssize_t)-EPIPE);
+	chan_end_get(ch, CHAN_ROLE_RECV);
+	chan_test_free(ch);
+}
+
+static struct kunit_case chan_object_cases[] = {
+	KUNIT_CASE(chan_object_test_policies),
+	KUNIT_CASE(chan_object_test_epipe_and_sizes),
+	{}
+};
+
+static struct kunit_suite chan_object_suite = {
+	.name = "chan_object",
+	.test_cases = chan_object_cases,
+};
+
+kunit_test_suites(&chan_ring_suite, &chan_object_suite);

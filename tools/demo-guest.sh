@@ -1,0 +1,33 @@
+#!/bin/bash
+# Runs inside the demo guest (see tools/demo.sh): chanctl at work.
+C=build/tools/chanctl
+say() { echo; echo "--- $*"; }
+run() { echo "\$ chanctl ${*#"$C" }"; "$@"; }
+
+echo "=== chan demo on Linux $(uname -r)"
+run $C version
+
+say "a named work queue: three jobs in, then a worker takes them in order"
+run $C create jobs -c 8 -m 256 -M 0644
+run $C send jobs "build the kernel" "run the tests" "ship it"
+run $C ls
+run $C recv jobs
+
+say "a 4-slot telemetry ring with the overwrite policy keeps the newest"
+run $C create telemetry -c 4 -p overwrite
+for i in $(seq 1 10); do $C send telemetry "sample $i"; done
+echo "(sent sample 1 .. sample 10)"
+run $C stat telemetry -n 1
+run $C recv telemetry
+
+say "permissions: 'jobs' is 0644, so user nobody may receive but not send"
+echo "\$ setpriv --reuid=nobody chanctl send jobs intruder"
+setpriv --reuid=65534 --regid=65534 --clear-groups $C send jobs intruder
+echo "(exit status $?)"
+
+say "removing the names frees the channels"
+run $C rm jobs
+run $C rm telemetry
+run $C ls
+echo
+echo "=== end of demo"
