@@ -28,14 +28,43 @@ TEST_CFLAGS	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno
 		   -I$(TOP)/include/uapi -I$(BUILD)/ksft -I$(TOP)/selftests/chan
 TEST_LDLIBS	:= -pthread -lrt
 
-.PHONY: all deps module modules selftests tools check lint demo clean FORCE
+.PHONY: all deps module modules selftests tools bench ringbench check lint demo clean FORCE
 
 all: module selftests tools
 
 TOOL_CFLAGS	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
 		   -I$(TOP)/include/uapi
 
-tools: $(BUILD)/tools/chanctl
+tools: $(BUILD)/tools/chanctl $(BUILD)/tools/chan-pcap $(BUILD)/tools/chanbench \
+	$(BUILD)/tools/ringtest \
+	$(BUILD)/tools/ringtest-tsan
+
+$(BUILD)/tools/chanbench: tools/chanbench/chanbench.c $(UAPI)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -o $@ $< -lrt
+
+$(BUILD)/tools/chan-pcap: tools/chan-pcap/chan-pcap.c kmod/samples/chan_nftap.h $(UAPI)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -o $@ $<
+
+RING_SRCS	:= tools/ringtest/ringtest.c tools/ringtest/ring_shim.h kmod/ring.h
+
+$(BUILD)/tools/ringtest: $(RING_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Itools/ringtest \
+		-pthread -o $@ $<
+
+# The ring core under ThreadSanitizer, run on the host by make check.
+$(BUILD)/tools/ringtest-tsan: $(RING_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -fsanitize=thread -Wall -D_GNU_SOURCE -Itools/ringtest -pthread \
+		-o $@ $<
+
+bench: deps
+	$(TOP)/tools/bench.sh
+
+ringbench: $(BUILD)/tools/ringtest
+	$(BUILD)/tools/ringtest bench
 
 $(BUILD)/tools/chanctl: tools/chanctl/chanctl.c $(UAPI)
 	@mkdir -p $(dir $@)

@@ -29,15 +29,18 @@ MODULE_PARM_DESC(dev_mode, "Permission bits of /dev/chan (default 0666)");
  * @ksize: size of the kernel's structure
  *
  * Copies min(@usize, @ksize) bytes and zeroes the rest of a larger user
- * structure, so old and new callers both get a well-defined answer.
+ * structure, so old and new callers both get a well-defined answer.  No
+ * structure is larger than a page.
  *
- * Return: 0, or -EFAULT.
+ * Return: 0, -E2BIG or -EFAULT.
  */
 int chan_copy_struct_out(void __user *uptr, size_t usize,
 			 const void *kptr, size_t ksize)
 {
 	size_t n = min(usize, ksize);
 
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
 	if (copy_to_user(uptr, kptr, n))
 		return -EFAULT;
 	if (usize > ksize && clear_user(uptr + ksize, usize - ksize))
@@ -76,10 +79,18 @@ static int chan_get_struct(void *dst, size_t ksize, void __user *uarg,
 		return -EFAULT;
 	if (usize < min)
 		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
 	return copy_struct_from_user(dst, ksize, uarg, usize);
 }
 
-static int chan_create_check(const struct chan_create *a)
+/**
+ * chan_create_check() - validate creation arguments
+ * @a: the arguments
+ *
+ * Return: 0, -EINVAL or -E2BIG.
+ */
+int chan_create_check(const struct chan_create *a)
 {
 	if (a->kind != CHAN_KIND_QUEUE)
 		return -EINVAL;

@@ -19,24 +19,28 @@
 
 #include "internal.h"
 
-static bool chan_ep_nonblock(struct kiocb *iocb)
+static long chan_ep_timeout(struct kiocb *iocb)
 {
-	return (iocb->ki_flags & IOCB_NOWAIT) ||
-	       (iocb->ki_filp->f_flags & O_NONBLOCK);
+	if ((iocb->ki_flags & IOCB_NOWAIT) ||
+	    (iocb->ki_filp->f_flags & O_NONBLOCK))
+		return 0;
+	return MAX_SCHEDULE_TIMEOUT;
 }
 
 static ssize_t chan_ep_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct chan_ep *ep = iocb->ki_filp->private_data;
+	long timeout = chan_ep_timeout(iocb);
 
-	return chan_recv_iter(ep->ch, to, chan_ep_nonblock(iocb));
+	return chan_recv_iter(ep->ch, to, &timeout);
 }
 
 static ssize_t chan_ep_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct chan_ep *ep = iocb->ki_filp->private_data;
+	long timeout = chan_ep_timeout(iocb);
 
-	return chan_send_iter(ep->ch, from, chan_ep_nonblock(iocb));
+	return chan_send_iter(ep->ch, from, &timeout);
 }
 
 static __poll_t chan_ep_poll(struct file *file, poll_table *pt)
@@ -151,6 +155,17 @@ static const struct file_operations chan_ep_fops = {
 	.show_fdinfo	= chan_ep_show_fdinfo,
 	.llseek		= noop_llseek,
 };
+
+/**
+ * chan_ep_of() - the endpoint behind a file, if it is one
+ * @file: any file
+ *
+ * Return: the endpoint, or NULL if @file is not a chan endpoint.
+ */
+struct chan_ep *chan_ep_of(struct file *file)
+{
+	return file->f_op == &chan_ep_fops ? file->private_data : NULL;
+}
 
 /**
  * chan_ep_file() - make an endpoint file for @ch

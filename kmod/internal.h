@@ -5,8 +5,12 @@
 #ifndef _CHAN_INTERNAL_H
 #define _CHAN_INTERNAL_H
 
+#include <linux/chan.h>
+#include <linux/irq_work.h>
 #include <linux/list.h>
+#include <linux/preempt.h>
 #include <linux/refcount.h>
+#include <linux/workqueue.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
@@ -76,6 +80,10 @@ struct chan_user {
  * @named: the name table holds a reference, and counts as one sender and
  *	one receiver
  * @name: NUL-terminated name, empty if anonymous
+ * @wake_work: wakes both queues for a caller that may not (hardirq, NMI,
+ *	softirq, interrupts off)
+ * @free_work: frees the channel when its last reference went in such a
+ *	context
  */
 struct chan {
 	struct chan_ring ring;
@@ -111,7 +119,15 @@ struct chan {
 	struct hlist_node name_node;
 	bool named;
 	char name[CHAN_NAME_MAX];
+	struct irq_work wake_work;
+	struct work_struct free_work;
 };
+
+/* May this context call wake_up() itself, or must it defer? */
+static inline bool chan_may_wake_now(void)
+{
+	return in_task() && !irqs_disabled();
+}
 
 /**
  * struct chan_ep - what an endpoint file points at
@@ -128,10 +144,11 @@ struct chan_ep {
 /* The channel object (object.c). */
 struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 			size_t bytes);
-void chan_get(struct chan *ch);
-void chan_put(struct chan *ch);
 size_t chan_ring_bytes(u32 capacity, u32 msg_max);
 void chan_close_send(struct chan *ch);
+void chan_wake_all(struct chan *ch);
+int chan_object_init(void);
+void chan_object_exit(void);
 void chan_end_get(struct chan *ch, u32 role);
 void chan_end_put(struct chan *ch, u32 role);
 int chan_list(struct chan_list *l, void __user *entries);
@@ -150,19 +167,21 @@ int chan_permission(struct chan *ch, int may);
 void chan_names_exit(void);
 
 /* The data path (xfer.c). */
-ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, bool nonblock);
-ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, bool nonblock);
+ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, long *timeout);
+ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, long *timeout);
 bool chan_recv_ready(struct chan *ch);
 bool chan_send_ready(struct chan *ch);
 
 /* Endpoint files (ep.c). */
 struct file *chan_ep_file(struct chan *ch, u32 role, u32 flags);
+struct chan_ep *chan_ep_of(struct file *file);
 
 /* Reporting (info.c). */
 void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role);
 void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role);
 
 /* The /dev/chan device (dev.c). */
+int chan_create_check(const struct chan_create *a);
 int chan_dev_init(void);
 void chan_dev_exit(void);
 int chan_copy_struct_out(void __user *uptr, size_t usize,

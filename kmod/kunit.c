@@ -194,8 +194,10 @@ static ssize_t chan_test_send(struct chan *ch, u32 v)
 	struct kvec kv = { &v, sizeof(v) };
 	struct iov_iter it;
 
+	long timeout = 0;
+
 	iov_iter_kvec(&it, ITER_SOURCE, &kv, 1, sizeof(v));
-	return chan_send_iter(ch, &it, true);
+	return chan_send_iter(ch, &it, &timeout);
 }
 
 static ssize_t chan_test_recv(struct chan *ch, u32 *v)
@@ -203,8 +205,10 @@ static ssize_t chan_test_recv(struct chan *ch, u32 *v)
 	struct kvec kv = { v, sizeof(*v) };
 	struct iov_iter it;
 
+	long timeout = 0;
+
 	iov_iter_kvec(&it, ITER_DEST, &kv, 1, sizeof(*v));
-	return chan_recv_iter(ch, &it, true);
+	return chan_recv_iter(ch, &it, &timeout);
 }
 
 static void chan_policy_run(struct kunit *test, u32 flags, u32 policy)
@@ -259,8 +263,10 @@ static void chan_object_test_epipe_and_sizes(struct kunit *test)
 	struct kvec kv = { big, sizeof(big) };
 	struct iov_iter it;
 
+	long timeout = 0;
+
 	iov_iter_kvec(&it, ITER_SOURCE, &kv, 1, sizeof(big));
-	KUNIT_EXPECT_EQ(test, chan_send_iter(ch, &it, true),
+	KUNIT_EXPECT_EQ(test, chan_send_iter(ch, &it, &timeout),
 			(ssize_t)-EMSGSIZE);
 	chan_end_put(ch, CHAN_ROLE_RECV);
 	KUNIT_EXPECT_EQ(test, chan_test_send(ch, 1), (ssize_t)-EPIPE);

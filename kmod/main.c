@@ -35,13 +35,26 @@ MODULE_PARM_DESC(max_user_bytes,
 
 static int __init chan_init(void)
 {
-	return chan_dev_init();
+	int ret;
+
+	ret = chan_object_init();
+	if (ret)
+		return ret;
+	ret = chan_dev_init();
+	if (ret)
+		goto exit_object;
+	return 0;
+
+exit_object:
+	chan_object_exit();
+	return ret;
 }
 
 static void __exit chan_exit(void)
 {
 	chan_dev_exit();
 	chan_names_exit();
+	chan_object_exit();
 }
 
 module_init(chan_init);

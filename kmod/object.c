@@ -4,6 +4,8 @@
  * and the list of all channels that CHAN_IOC_LIST walks.
  */
 #include <linux/cred.h>
+#include <linux/export.h>
+#include <linux/hardirq.h>
 #include <linux/ipc_namespace.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -19,6 +21,30 @@
 static LIST_HEAD(chan_all);
 static DEFINE_MUTEX(chan_all_lock);
 static atomic64_t chan_next_id = ATOMIC64_INIT(0);
+static struct workqueue_struct *chan_wq;
+
+static void chan_wake_work(struct irq_work *work)
+{
+	struct chan *ch = container_of(work, struct chan, wake_work);
+
+	wake_up_interruptible_all(&ch->recv_wq);
+	wake_up_interruptible_all(&ch->send_wq);
+}
+
+/**
+ * chan_wake_all() - wake every sleeper and poller of both queues
+ * @ch: the channel
+ *
+ * Context: any; from hardirq, softirq or with interrupts off the wakeup
+ * runs from irq_work.
+ */
+void chan_wake_all(struct chan *ch)
+{
+	if (chan_may_wake_now())
+		chan_wake_work(&ch->wake_work);
+	else
+		irq_work_queue(&ch->wake_work);
+}
 
 /*
  * put_ipc_ns() is not exported by every kernel chan supports (6.1); the
@@ -79,6 +105,7 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 
 	init_waitqueue_head(&ch->recv_wq);
 	init_waitqueue_head(&ch->send_wq);
+	init_irq_work(&ch->wake_work, chan_wake_work);
 	refcount_set(&ch->ref, 1);
 	ch->kind = args->kind;
 	ch->flags = args->flags & (CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER);
@@ -107,18 +134,11 @@ void chan_get(struct chan *ch)
 {
 	refcount_inc(&ch->ref);
 }
+EXPORT_SYMBOL_GPL(chan_get);
 
-/**
- * chan_put() - drop a reference; the last one frees the channel
- * @ch: the channel
- *
- * Context: process context (the last reference frees ring memory).
- */
-void chan_put(struct chan *ch)
+static void chan_free(struct chan *ch)
 {
-	if (!refcount_dec_and_test(&ch->ref))
-		return;
-
+	irq_work_sync(&ch->wake_work);
 	mutex_lock(&chan_all_lock);
 	list_del(&ch->all);
 	mutex_unlock(&chan_all_lock);
@@ -127,6 +147,50 @@ void chan_put(struct chan *ch)
 	chan_user_uncharge(ch->user, ch->charged);
 	kvfree(ch->ring.slots);
 	kfree(ch);
+}
+
+static void chan_free_work(struct work_struct *work)
+{
+	chan_free(container_of(work, struct chan, free_work));
+}
+
+/**
+ * chan_put() - drop a reference; the last one frees the channel
+ * @ch: the channel
+ *
+ * Context: any.  Where the caller may not sleep, the last reference hands
+ * the freeing to a workqueue.
+ */
+void chan_put(struct chan *ch)
+{
+	if (!refcount_dec_and_test(&ch->ref))
+		return;
+	if (preemptible()) {
+		chan_free(ch);
+		return;
+	}
+	INIT_WORK(&ch->free_work, chan_free_work);
+	queue_work(chan_wq, &ch->free_work);
+}
+EXPORT_SYMBOL_GPL(chan_put);
+
+/**
+ * chan_object_init() - set up what channels share
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int chan_object_init(void)
+{
+	chan_wq = alloc_workqueue("chan", 0, 0);
+	return chan_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * chan_object_exit() - wait for deferred frees, at module unload
+ */
+void chan_object_exit(void)
+{
+	destroy_workqueue(chan_wq);
 }
 
 /**
@@ -145,8 +209,7 @@ void chan_close_send(struct chan *ch)
 	 * whatever was sent before the close is visible with it.
 	 */
 	smp_store_release(&ch->send_closed, 1);
-	wake_up_interruptible_all(&ch->recv_wq);
-	wake_up_interruptible_all(&ch->send_wq);
+	chan_wake_all(ch);
 }
 
 /**
@@ -173,7 +236,7 @@ void chan_end_put(struct chan *ch, u32 role)
 		if (atomic_dec_and_test(&ch->senders))
 			chan_close_send(ch);
 	} else if (atomic_dec_and_test(&ch->receivers)) {
-		wake_up_interruptible_all(&ch->send_wq);
+		chan_wake_all(ch);
 	}
 }
 

@@ -10,7 +10,7 @@
  *
  *   receiver                            sender
  *   --------                            ------
- *   prepare_to_wait_event()
+ *   prepare_to_wait_exclusive()
  *     adds itself to recv_wq and
  *     sets TASK_INTERRUPTIBLE
  *     (set_current_state: smp_mb) [A]
@@ -25,12 +25,14 @@
  * sees the published slot and does not sleep.  Pollers get the same
  * guarantee from the smp_mb() after poll_wait() in ep.c.
  */
+#include <linux/kcsan-checks.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/uio.h>
 #include <linux/wait.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* How often an overwriting sender retries before it drops its message. */
 #define CHAN_OVERWRITE_TRIES	64
@@ -38,16 +40,38 @@
 static void chan_wake_recv(struct chan *ch)
 {
 	/* smp_mb() inside pairs with set_current_state() of the waiter. */
-	if (wq_has_sleeper(&ch->recv_wq))
+	if (!wq_has_sleeper(&ch->recv_wq))
+		return;
+	trace_chan_wake(ch->id, false);
+	if (chan_may_wake_now())
 		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
+	else
+		irq_work_queue(&ch->wake_work);
 }
 
 static void chan_wake_send(struct chan *ch)
 {
 	/* smp_mb() inside pairs with set_current_state() of the waiter. */
-	if (wq_has_sleeper(&ch->send_wq))
+	if (!wq_has_sleeper(&ch->send_wq))
+		return;
+	trace_chan_wake(ch->id, true);
+	if (chan_may_wake_now())
 		wake_up_interruptible_poll(&ch->send_wq,
 					   EPOLLOUT | EPOLLWRNORM);
+	else
+		irq_work_queue(&ch->wake_work);
+}
+
+/*
+ * A sender or receiver that returns an error may have been the one
+ * exclusive sleeper a wakeup chose; if what it was woken for is still
+ * there, wake the next one.
+ */
+static void chan_pass_wake(struct chan *ch, bool send)
+{
+	if (send ? chan_ring_writable(&ch->ring) :
+		   chan_ring_readable(&ch->ring))
+		send ? chan_wake_send(ch) : chan_wake_recv(ch);
 }
 
 /*
@@ -102,26 +126,69 @@ bool chan_send_ready(struct chan *ch)
 	       chan_ring_writable(&ch->ring) || chan_send_broken(ch);
 }
 
-static int chan_wait_send(struct chan *ch)
+/*
+ * Sleep on @wq until @ready(@ch), a signal, or the end of *@timeout
+ * (jiffies; updated, MAX_SCHEDULE_TIMEOUT for ever).  Waits are
+ * exclusive: a freed slot or a new message wakes one sleeper, not all of
+ * them (closing wakes everyone).  A sleeper that leaves without using what
+ * woke it passes the wakeup on, see chan_pass_wake().
+ * Returns 0, -ERESTARTSYS or -ETIMEDOUT.
+ */
+static int chan_wait(wait_queue_head_t *wq, bool (*ready)(struct chan *),
+		     struct chan *ch, long *timeout)
+{
+	long t = *timeout;
+	DEFINE_WAIT(wait);
+	int ret = 0;
+
+	for (;;) {
+		/* set_current_state() inside: the barrier [A] above. */
+		prepare_to_wait_exclusive(wq, &wait, TASK_INTERRUPTIBLE);
+		if (ready(ch))
+			break;
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		if (!t) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		t = schedule_timeout(t);
+	}
+	finish_wait(wq, &wait);
+	if (*timeout != MAX_SCHEDULE_TIMEOUT)
+		*timeout = t ?: 1;	/* 0 would mean "never sleep" */
+	return ret;
+}
+
+static bool chan_send_wait_ready(struct chan *ch)
+{
+	return chan_ring_writable(&ch->ring) || chan_send_broken(ch);
+}
+
+static int chan_wait_send(struct chan *ch, long *timeout)
 {
 	int ret;
 
+	might_sleep();
+	trace_chan_wait(ch->id, true);
 	atomic_inc(&ch->send_waiters);
 	atomic64_inc(&ch->send_waits);
-	ret = wait_event_interruptible(ch->send_wq,
-				       chan_ring_writable(&ch->ring) ||
-				       chan_send_broken(ch));
+	ret = chan_wait(&ch->send_wq, chan_send_wait_ready, ch, timeout);
 	atomic_dec(&ch->send_waiters);
 	return ret;
 }
 
-static int chan_wait_recv(struct chan *ch)
+static int chan_wait_recv(struct chan *ch, long *timeout)
 {
 	int ret;
 
+	might_sleep();
+	trace_chan_wait(ch->id, false);
 	atomic_inc(&ch->recv_waiters);
 	atomic64_inc(&ch->recv_waits);
-	ret = wait_event_interruptible(ch->recv_wq, chan_recv_ready(ch));
+	ret = chan_wait(&ch->recv_wq, chan_recv_ready, ch, timeout);
 	atomic_dec(&ch->recv_waiters);
 	return ret;
 }
@@ -142,8 +209,10 @@ static bool chan_overwrite_oldest(struct chan *ch)
 	len = READ_ONCE(s->len);
 	if (!chan_ring_consume(&ch->ring, pos))
 		return false;
-	if (len != CHAN_SLOT_TOMBSTONE)
+	if (len != CHAN_SLOT_TOMBSTONE) {
 		atomic64_inc(&ch->overwritten);
+		trace_chan_drop(ch->id, len, true);
+	}
 	return true;
 }
 
@@ -153,7 +222,7 @@ static bool chan_overwrite_oldest(struct chan *ch)
  * the message.
  */
 static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
-					   bool nonblock, bool *dropped)
+					   long *timeout, bool *dropped)
 {
 	int tries = 0, ret;
 	struct chan_slot *s;
@@ -191,16 +260,16 @@ static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
 			*dropped = true;
 			return NULL;
 		}
-		if (nonblock)
+		if (!*timeout)
 			return ERR_PTR(-EAGAIN);
-		ret = chan_wait_send(ch);
+		ret = chan_wait_send(ch, timeout);
 		if (ret)
 			return ERR_PTR(ret);
 	}
 }
 
 static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
-			   size_t len, bool nonblock)
+			   size_t len, long *timeout)
 {
 	bool dropped = false;
 	struct chan_slot *s;
@@ -213,11 +282,12 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 	 */
 	if (ch->ring.mp && fault_in_iov_iter_readable(from, len))
 		return -EFAULT;
-	s = chan_send_reserve(ch, &pos, nonblock, &dropped);
+	s = chan_send_reserve(ch, &pos, timeout, &dropped);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
 	if (dropped) {
 		atomic64_inc(&ch->dropped);
+		trace_chan_drop(ch->id, len, false);
 		return len;
 	}
 	if (copy_from_iter(s->data, len, from) != len) {
@@ -227,6 +297,7 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 	}
 	chan_ring_publish(&ch->ring, pos, len);
 	atomic64_inc(&ch->ring.sent);
+	trace_chan_send(ch->id, len, chan_ring_depth(&ch->ring));
 	chan_wake_recv(ch);
 	return len;
 }
@@ -235,14 +306,16 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
  * chan_send_iter() - send one message
  * @ch: the channel
  * @from: the message; its whole length is one message
- * @nonblock: fail with -EAGAIN instead of sleeping
+ * @timeout: jiffies to wait for room, updated; 0 never sleeps
  *
- * Context: process context; may sleep unless @nonblock.
+ * Context: any context if *@timeout is 0 (wakeups are then deferred to
+ * irq_work when needed); otherwise process context, may sleep.
  * Return: the length sent (0 for an empty message, which queues nothing),
- * -EMSGSIZE, -EPIPE, -EAGAIN, -EBUSY (a second concurrent sender on a
- * single-producer channel), -EFAULT or -ERESTARTSYS.
+ * -EMSGSIZE, -EPIPE, -EAGAIN (full and *@timeout was 0), -ETIMEDOUT,
+ * -EBUSY (a second concurrent sender on a single-producer channel),
+ * -EFAULT or -ERESTARTSYS.
  */
-ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, bool nonblock)
+ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, long *timeout)
 {
 	size_t len = iov_iter_count(from);
 	ssize_t ret;
@@ -251,19 +324,23 @@ ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, bool nonblock)
 		return 0;
 	if (len > ch->msg_max)
 		return -EMSGSIZE;
-	if (ch->ring.mp)
-		return __chan_send(ch, from, len, nonblock);
+	if (ch->ring.mp) {
+		ret = __chan_send(ch, from, len, timeout);
+		if (ret < 0)
+			chan_pass_wake(ch, true);
+		return ret;
+	}
 
 	/* Full barrier on success: see chan_eof(). */
 	if (atomic_cmpxchg(&ch->sp_busy, 0, 1))
 		return -EBUSY;
-	ret = __chan_send(ch, from, len, nonblock);
+	ret = __chan_send(ch, from, len, timeout);
 	/* Pairs with the cmpxchg() of the next sender. */
 	atomic_set_release(&ch->sp_busy, 0);
 	/* A reader may be waiting for us to finish to see the end of stream. */
 	smp_mb__after_atomic();
 	if (READ_ONCE(ch->send_closed))
-		wake_up_interruptible_all(&ch->recv_wq);
+		chan_wake_all(ch);
 	return ret;
 }
 
@@ -289,7 +366,17 @@ static ssize_t chan_recv_slot(struct chan *ch, struct chan_slot *s, u32 pos,
 			return 0;
 		return -EMSGSIZE;
 	}
+	/*
+	 * A multi-consumer reader copies before it claims (see ring.h): a
+	 * producer may be rewriting the slot if another consumer took it
+	 * meanwhile, and the failed claim below then throws the copy away.
+	 * That race is by design, so KCSAN is told to look away.
+	 */
+	if (ch->ring.mc)
+		kcsan_disable_current();
 	n = copy_to_iter(s->data, len, to);
+	if (ch->ring.mc)
+		kcsan_enable_current();
 	if (n != len)
 		return -EFAULT;		/* bad buffer: the message stays */
 	if (!chan_ring_consume(&ch->ring, pos)) {
@@ -297,12 +384,13 @@ static ssize_t chan_recv_slot(struct chan *ch, struct chan_slot *s, u32 pos,
 		return 0;
 	}
 	atomic64_inc(&ch->ring.received);
+	trace_chan_recv(ch->id, len, chan_ring_depth(&ch->ring));
 	chan_wake_send(ch);
 	return len;
 }
 
 static ssize_t __chan_recv(struct chan *ch, struct iov_iter *to,
-			   bool nonblock)
+			   long *timeout)
 {
 	struct chan_slot *s;
 	ssize_t ret;
@@ -318,9 +406,9 @@ static ssize_t __chan_recv(struct chan *ch, struct iov_iter *to,
 		}
 		if (chan_eof(ch))
 			return 0;
-		if (nonblock)
+		if (!*timeout)
 			return -EAGAIN;
-		ret = chan_wait_recv(ch);
+		ret = chan_wait_recv(ch, timeout);
 		if (ret)
 			return ret;
 	}
@@ -330,22 +418,28 @@ static ssize_t __chan_recv(struct chan *ch, struct iov_iter *to,
  * chan_recv_iter() - receive one message
  * @ch: the channel
  * @to: room for the message
- * @nonblock: fail with -EAGAIN instead of sleeping
+ * @timeout: jiffies to wait for a message, updated; 0 never sleeps
  *
- * Context: process context; may sleep unless @nonblock.
+ * Context: any context if *@timeout is 0; otherwise process context, may
+ * sleep.
  * Return: the message length, 0 at end of stream, -EMSGSIZE if @to is too
- * small (the message stays queued), -EAGAIN, -EBUSY (a second concurrent
- * receiver on a single-consumer channel), -EFAULT or -ERESTARTSYS.
+ * small (the message stays queued), -EAGAIN, -ETIMEDOUT, -EBUSY (a second
+ * concurrent receiver on a single-consumer channel), -EFAULT or
+ * -ERESTARTSYS.
  */
-ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, bool nonblock)
+ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, long *timeout)
 {
 	ssize_t ret;
 
-	if (!(ch->flags & CHAN_SINGLE_CONSUMER))
-		return __chan_recv(ch, to, nonblock);
+	if (!(ch->flags & CHAN_SINGLE_CONSUMER)) {
+		ret = __chan_recv(ch, to, timeout);
+		if (ret < 0)
+			chan_pass_wake(ch, false);
+		return ret;
+	}
 	if (atomic_cmpxchg(&ch->sc_busy, 0, 1))
 		return -EBUSY;
-	ret = __chan_recv(ch, to, nonblock);
+	ret = __chan_recv(ch, to, timeout);
 	/* Pairs with the cmpxchg() of the next receiver. */
 	atomic_set_release(&ch->sc_busy, 0);
 	return ret;

@@ -3,7 +3,7 @@
 # so builds for different kernels never clobber each other.
 # usage: tools/build-module.sh KDIR OUTDIR [extra kbuild args...]
 set -euo pipefail
-kdir=$1 out=$2
+kdir=$1 out=$(realpath -m "$2")
 shift 2
 top=$(cd "$(dirname "$0")/.." && pwd)
 

@@ -1,35 +1,81 @@
 #!/usr/bin/env bash
 # make check: lint, build everything, run the selftests in a guest of every
-# installed Debian kernel, and print one summary line for all guests.
-# CHECK_FILTER=regex runs only matching test programs; CHECK_NOLINT=1
-# skips the lint step.
+# installed Debian kernel and of the KASAN and KCSAN debug kernels, and
+# print one summary line for all guests.
+#   CHECK_FILTER=regex   run only matching test programs
+#   CHECK_KERNELS=list   a subset of: debian kasan kcsan (default: all)
+#   CHECK_NOLINT=1       skip the lint step
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
+kernels=${CHECK_KERNELS:-debian kasan kcsan}
 pass=0 fail=0 skip=0 bad=0
 
 if [ "${CHECK_NOLINT:-0}" != 1 ]; then
 	tools/lint.sh || bad=$((bad + 1))
 fi
-make -s modules selftests || { echo "0 passed, 1 failed"; exit 1; }
+make -s modules selftests tools || { echo "0 passed, 1 failed"; exit 1; }
 
-for rel in $(tools/kernels.sh); do
-	echo "== selftests on $rel"
-	out=$top/build/vm/check-$rel
-	tools/vm/run.sh -q -r "$rel" -o "$out" -t 1500 -- \
-		tools/vm/run-selftests.sh "${CHECK_FILTER:-.}"
+# The ring core on the host's real cores, under ThreadSanitizer.
+if [ -z "${CHECK_FILTER:-}" ] || echo ringtest | grep -qE "$CHECK_FILTER"; then
+	for m in "spsc 1 1" "mpsc 3 1" "spmc 1 3" "mpmc 2 2" "mpmc 4 4"; do
+		if TSAN_OPTIONS=halt_on_error=1 build/tools/ringtest-tsan \
+			stress $m 200000 >build/ringtest.log 2>&1; then
+			pass=$((pass + 1))
+		else
+			echo "[host] not ok ringtest-tsan stress $m"
+			sed 's/^/[host] # /' build/ringtest.log | head -n 40
+			fail=$((fail + 1))
+		fi
+	done
+	echo "[host] ringtest under ThreadSanitizer: $pass passed, $fail failed"
+fi
+
+# One guest: label, kernel image, module tree ("none": built in), chan.ko.
+guest() {
+	local label=$1 image=$2 moddir=$3 ko=$4 out=$top/build/vm/check-$1 rc
+	local p f s
+	echo "== selftests on $label"
+	tools/vm/run.sh -q -i "$image" -m "$moddir" -K "$ko" -o "$out" \
+		-t 2400 -- tools/vm/run-selftests.sh "${CHECK_FILTER:-.}"
 	rc=$?
-	[ -f "$out/console.log" ] && grep -E '^(not )?ok |^# guest totals' \
-		"$out/console.log" | grep -vE '^ok ' | sed "s/^/[$rel] /"
+	[ -f "$out/console.log" ] && grep -E '^not ok |^# (fuzz|op [0-9])' \
+		"$out/console.log" | sed "s/^/[$label] /"
 	if [ -s "$out/counts" ]; then
 		read -r p f s <"$out/counts"
-		echo "[$rel] $p passed, $f failed, $s skipped"
+		echo "[$label] $p passed, $f failed, $s skipped"
 		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 	fi
 	if [ $rc -ne 0 ]; then
-		echo "[$rel] guest FAILED (log: $out/console.log)"
+		echo "[$label] guest FAILED (log: $out/console.log)"
 		bad=$((bad + 1))
 	fi
+}
+
+for k in $kernels; do
+	case $k in
+	debian)
+		for rel in $(tools/kernels.sh); do
+			guest "$rel" "/boot/vmlinuz-$rel" "/lib/modules/$rel" \
+				"$top/build/kmod-linux-headers-$rel/kmod/chan.ko"
+		done
+		;;
+	kasan|kcsan)
+		if ! kdir=$(tools/debug-kernel.sh "$k"); then
+			echo "[$k] debug kernel build FAILED"
+			bad=$((bad + 1))
+			continue
+		fi
+		if ! tools/build-module.sh "$kdir" "$top/build/kmod-debug-$k" \
+			>"$top/build/kmod-debug-$k.log" 2>&1; then
+			cat "$top/build/kmod-debug-$k.log"
+			bad=$((bad + 1))
+			continue
+		fi
+		guest "debug-$k" "$kdir/arch/x86/boot/bzImage" none \
+			"$top/build/kmod-debug-$k/kmod/chan.ko"
+		;;
+	esac
 done
 
 if [ $bad -ne 0 ] && [ $fail -eq 0 ]; then

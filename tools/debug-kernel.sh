@@ -43,4 +43,8 @@ if ! make -C "$src" O="$out" -j"$(nproc)" bzImage modules \
 	exit 1
 fi
 touch "$out/.chan-done"
+# Older builds of this kernel (other fragments or sources) are stale.
+for old in "${out%/*}/kernel-$name-"*; do
+	[ "$old" = "$out" ] || rm -rf "$old"
+done
 echo "$out"

@@ -25,6 +25,15 @@ echo "\$ setpriv --reuid=nobody chanctl send jobs intruder"
 setpriv --reuid=65534 --regid=65534 --clear-groups $C send jobs intruder
 echo "(exit status $?)"
 
+say "kernel code feeding user space: a module's kthread sends into a channel"
+S=$(dirname "$CHAN_KO")/samples
+echo "\$ insmod chan_k2k_prod.ko name=kernel.feed count=5 text=1"
+insmod "$S/chan_k2k_prod.ko" name=kernel.feed count=5 text=1
+sleep 0.5
+run $C ls
+run $C recv kernel.feed
+rmmod chan_k2k_prod
+
 say "removing the names frees the channels"
 run $C rm jobs
 run $C rm telemetry

@@ -117,6 +117,8 @@ TEST_F(create, size_field)
 	EXPECT_REFUSED(&c, EINVAL);
 	c.size = CHAN_CREATE_SIZE_VER0 - 1;
 	EXPECT_REFUSED(&c, EINVAL);
+	c.size = 4097;
+	EXPECT_REFUSED(&c, E2BIG);
 
 	/* A newer caller's struct: unknown tail must be zero. */
 	memset(big, 0, sizeof(big));

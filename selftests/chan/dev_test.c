@@ -82,12 +82,18 @@ TEST_F(dev, version_zero_fills_a_larger_caller_struct)
 		ASSERT_EQ(0, buf[i]);
 }
 
-TEST_F(dev, version_too_small_is_einval)
+TEST_F(dev, version_too_small_is_einval_too_large_e2big)
 {
 	struct chan_version v = { .size = 4 };
 
 	EXPECT_EQ(-1, ioctl(self->fd, CHAN_IOC_VERSION, &v));
 	EXPECT_EQ(EINVAL, errno);
+	v.size = 4097;
+	EXPECT_EQ(-1, ioctl(self->fd, CHAN_IOC_VERSION, &v));
+	EXPECT_EQ(E2BIG, errno);
+	v.size = 0xffffffff;
+	EXPECT_EQ(-1, ioctl(self->fd, CHAN_IOC_VERSION, &v));
+	EXPECT_EQ(E2BIG, errno);
 }
 
 TEST_F(dev, version_bad_pointers_are_efault)

@@ -193,23 +193,35 @@ static void run_threads(struct __test_metadata *_metadata, uint32_t flags,
 	munmap(b, sizeof(*b));
 }
 
-TEST(threads_4x4_mpmc_one_million)
+/* Debug kernels under emulation are slow: give each test 15 minutes. */
+FIXTURE(stress) {
+};
+
+FIXTURE_SETUP(stress)
+{
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+}
+
+TEST_F_TIMEOUT(stress, threads_4x4_mpmc_one_million, 900)
 {
 	run_threads(_metadata, 0, NPROD, NCONS);
 }
 
-TEST(threads_1x1_spsc_one_million)
+TEST_F_TIMEOUT(stress, threads_1x1_spsc_one_million, 900)
 {
 	run_threads(_metadata, CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER,
 		    1, 1);
 }
 
-TEST(threads_4x1_mpsc_one_million)
+TEST_F_TIMEOUT(stress, threads_4x1_mpsc_one_million, 900)
 {
 	run_threads(_metadata, CHAN_SINGLE_CONSUMER, NPROD, 1);
 }
 
-TEST(processes_4x4_mpmc_one_million)
+TEST_F_TIMEOUT(stress, processes_4x4_mpmc_one_million, 900)
 {
 	int dev = chan_dev_open(), rfd, sfd, k, status, failed = 0;
 	struct board *b = board_new(NPROD);
@@ -273,7 +285,7 @@ static void *race_writer(void *arg)
 	return NULL;
 }
 
-TEST(close_races_blocked_readers)
+TEST_F_TIMEOUT(stress, close_races_blocked_readers, 900)
 {
 	int dev = chan_dev_open(), iter;
 
@@ -326,7 +338,7 @@ static void *race_writer_forever(void *arg)
 	return NULL;
 }
 
-TEST(close_races_blocked_writers)
+TEST_F_TIMEOUT(stress, close_races_blocked_writers, 900)
 {
 	int dev = chan_dev_open(), iter;
 
@@ -363,7 +375,7 @@ TEST(close_races_blocked_writers)
 	close(dev);
 }
 
-TEST(sender_killed_in_a_blocking_send)
+TEST_F_TIMEOUT(stress, sender_killed_in_a_blocking_send, 900)
 {
 	int dev = chan_dev_open(), rfd, sfd, status;
 	struct chan_info i;

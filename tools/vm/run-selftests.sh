@@ -32,13 +32,53 @@ run_one() {
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
 
+kmemleak=/sys/kernel/debug/kmemleak
+[ -w $kmemleak ] && echo clear >$kmemleak
+
+# KUnit suites ran when chan.ko was loaded (kernels with CONFIG_KUNIT).
+for suite in /sys/kernel/debug/kunit/chan_*; do
+	[ -f "$suite/results" ] || continue
+	name=kunit-$(basename "$suite")
+	echo "$name" | grep -qE "$filter" || continue
+	echo "# === $name"
+	cp "$suite/results" "$out/results/$name.tap"
+	cat "$suite/results"
+	p=$(grep -cE '^ +ok [0-9]+' "$suite/results")
+	f=$(grep -cE '^ +not ok [0-9]+' "$suite/results")
+	if [ $((p + f)) -eq 0 ]; then
+		echo "not ok - $name reported no test case"
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f))
+done
+
 for prog in "$top"/build/selftests/* "$top"/build/selftests32/* \
 	"$top"/selftests/chan/*.sh; do
 	[ -x "$prog" ] || continue
+	# Unloading comes last, after the leak scan below.
+	[ "$(basename "$prog")" = module_test.sh ] && continue
 	name=$(basename "$(dirname "$prog")")-$(basename "$prog")
 	echo "$name" | grep -qE "$filter" || continue
 	run_one "$prog" "$name"
 done
+# A kmemleak scan (debug kernels) must find nothing allocated by chan.
+if [ -w $kmemleak ] && echo "kmemleak" | grep -qE "$filter"; then
+	echo scan >$kmemleak
+	sleep 1
+	echo scan >$kmemleak
+	cat $kmemleak >"$out/kmemleak"
+	if grep -q '\[chan\]' "$out/kmemleak"; then
+		sed 's/^/# /' "$out/kmemleak"
+		echo "not ok - kmemleak found objects leaked by chan"
+		fail=$((fail + 1))
+	else
+		echo "ok - kmemleak: nothing leaked by chan"
+		pass=$((pass + 1))
+	fi
+fi
+if echo chan-module_test.sh | grep -qE "$filter"; then
+	run_one "$top/selftests/chan/module_test.sh" chan-module_test.sh
+fi
 echo "$pass $fail $skip" >"$out/counts"
 echo "# guest totals: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

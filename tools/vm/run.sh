@@ -85,7 +85,7 @@ fi
 qrc=${PIPESTATUS[0]}
 
 fail() {
-	echo "run.sh: FAIL ($rel): $*" >&2
+	echo "run.sh: FAIL ($(basename "$image")): $*" >&2
 	echo "run.sh: guest log kept in $out/console.log" >&2
 	exit 1
 }

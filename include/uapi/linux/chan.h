@@ -5,9 +5,10 @@
  * Every structure passed to an ioctl starts with a __u32 @size that the
  * caller sets to sizeof() of the structure it was compiled with.  The kernel
  * accepts older (shorter) and newer (longer) callers as long as every byte it
- * does not know is zero, so fields can be added at the end without a new
- * ioctl number.  Reserved fields must be zero on input and are zero on
- * output.
+ * does not know is zero (%E2BIG otherwise), so fields can be added at the
+ * end without a new ioctl number; it fills a longer output structure with
+ * zeroes.  A @size below the first version's is %EINVAL, above 4096 %E2BIG.
+ * Reserved fields must be zero on input and are zero on output.
  */
 #ifndef _UAPI_LINUX_CHAN_H
 #define _UAPI_LINUX_CHAN_H

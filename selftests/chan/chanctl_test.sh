@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# chanctl end to end: create, ls, send, recv, stat, rm round trips, hex,
+# stdin, friendly errors and exit codes.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+C=$top/build/tools/chanctl
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+nok() { n=$((n + 1)); failed=1; echo "not ok $n $1"; }
+expect() {	# expect NAME WANT GOT
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		nok "$1"
+		echo "#   want: $(printf %q "$2")"
+		echo "#   got:  $(printf %q "$3")"
+	fi
+}
+q=ctl.$$
+
+echo "TAP version 13"
+echo "1..16"
+"$C" create "$q" -c 4 -m 32 -M 0640; expect "create exits 0" 0 $?
+"$C" create "$q" 2>/tmp/ctl.err; expect "create again exits 1" 1 $?
+expect "create again says why" \
+	"chanctl: cannot create channel '$q': File exists" "$(cat /tmp/ctl.err)"
+"$C" send "$q" one "two words"; expect "send exits 0" 0 $?
+printf 'three\nfour\n' | "$C" send "$q"
+expect "recv prints each message on a line" \
+	"$(printf 'one\ntwo words\nthree\nfour')" "$("$C" recv "$q")"
+line=$("$C" ls | grep " $q ")
+expect "ls shows name, owner, mode, policy, capacity" \
+	"$q queue 0 0640 block 4 0 4 4" \
+	"$(echo "$line" | awk '{print $2, $3, $4, $5, $6, $7, $8, $9, $10}')"
+"$C" send -x "$q" 00ff41; expect "send -x exits 0" 0 $?
+expect "recv -x prints hex" "00ff41" "$("$C" recv -x "$q")"
+"$C" send "$q" 0123456789012345678901234567890123 2>/tmp/ctl.err
+expect "an oversized message is refused" \
+	"chanctl: cannot send to channel '$q': Message too long" \
+	"$(cat /tmp/ctl.err)"
+expect "stat piped prints one header and one row" 2 \
+	"$("$C" stat "$q" -n 1 | wc -l)"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$C" send "$q" x \
+	2>/tmp/ctl.err
+expect "another user is refused with exit 1" 1 $?
+expect "the refusal names channel and reason" \
+	"chanctl: cannot open channel '$q': Permission denied" \
+	"$(cat /tmp/ctl.err)"
+"$C" rm "$q"; expect "rm exits 0" 0 $?
+"$C" recv "$q" 2>/tmp/ctl.err
+expect "a removed channel is gone" \
+	"chanctl: cannot open channel '$q': No such file or directory" \
+	"$(cat /tmp/ctl.err)"
+"$C" bogus >/dev/null 2>&1; expect "an unknown command exits 2" 2 $?
+"$C" --help | grep -q '^usage: chanctl'; expect "--help prints usage" 0 $?
+exit $failed

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# An external client nobody here wrote: stress-ng's device and ioctl
+# stressors pointed at /dev/chan, and memory and scheduler pressure while
+# the chan stress test (1M messages, checked for loss) runs.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+nok() { n=$((n + 1)); failed=1; echo "not ok $n $1"; }
+echo "TAP version 13"
+if ! command -v stress-ng >/dev/null; then
+	echo "1..1"
+	echo "ok 1 stress-ng # SKIP stress-ng not installed"
+	exit 0
+fi
+echo "1..3"
+secs=${CHAN_STRESSNG_SECS:-20}
+
+if stress-ng --dev 2 --dev-file /dev/chan --timeout "${secs}s" \
+	--metrics-brief >/tmp/stressng-dev.log 2>&1 ||
+	grep -q 'successful run completed' /tmp/stressng-dev.log; then
+	ok "stress-ng --dev on /dev/chan"
+else
+	sed 's/^/# /' /tmp/stressng-dev.log
+	nok "stress-ng --dev on /dev/chan"
+fi
+
+stress-ng --vm 1 --vm-bytes 256M --sched 2 --cpu 1 --timeout "$((secs * 3))s" \
+	>/tmp/stressng-bg.log 2>&1 &
+bg=$!
+if "$top/build/selftests/stress_test" >/tmp/stressng-chan.log 2>&1; then
+	ok "chan stress test under memory and scheduler pressure"
+else
+	sed 's/^/# /' /tmp/stressng-chan.log
+	nok "chan stress test under memory and scheduler pressure"
+fi
+kill "$bg" 2>/dev/null
+wait "$bg" 2>/dev/null
+# Nothing left behind by either: no channel of ours remains.
+if [ "$("$top/build/tools/chanctl" ls | wc -l)" -eq 1 ]; then
+	ok "no channel left behind"
+else
+	"$top/build/tools/chanctl" ls | sed 's/^/# /'
+	nok "no channel left behind"
+fi
+exit $failed

@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chanbench - chan against what programs use instead, side by side in one
+ * run: pipe, AF_UNIX SOCK_SEQPACKET, POSIX message queues, an eventfd +
+ * shared-memory ring, and a pure shared-memory ring that busy-polls (the
+ * physical reference).
+ *
+ *   B1 ping-pong round trip (8, 64, 256, 1024, 4096 bytes)
+ *   B2 one-way streaming, 1 producer -> 1 consumer (64 bytes)
+ *   B3 fan-in, 1..4 producers -> 1 consumer (64 bytes)
+ *   B6 one consumer waiting on 16 channels (epoll) against 16 eventfds
+ *   B7 low-rate latency: one message every 100 us
+ *
+ * Producers and consumers are separate processes.  Every row reports
+ * messages/s, MB/s, latency percentiles (where measured) and CPU time per
+ * message; --json writes one object per row.
+ *
+ *   chanbench [--quick] [--json FILE]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/chan.h>
+
+#define MAXMSG		4096
+#define RING_SLOTS	256
+
+enum transport { T_CHAN, T_PIPE, T_SEQPACKET, T_MQ, T_EVENTFD_SHM, T_SHM_SPIN,
+		 T_COUNT };
+static const char *const tname[] = {
+	"chan", "pipe", "unix-seqpacket", "posix-mq", "eventfd+shm",
+	"shm-ring-spin",
+};
+
+struct row {
+	const char *scenario;
+	const char *transport;
+	const char *mode;
+	unsigned int msg_size, batch, producers;
+	double msgs_per_sec, mb_per_sec;
+	double p50_ns, p99_ns, p999_ns, cpu_ns_per_msg;
+};
+
+static struct row rows[256];
+static int nrows;
+static int quick;
+static long scale = 1;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static double cpu_ns(void)
+{
+	struct rusage a, b;
+
+	getrusage(RUSAGE_SELF, &a);
+	getrusage(RUSAGE_CHILDREN, &b);
+	return (a.ru_utime.tv_sec + a.ru_stime.tv_sec +
+		b.ru_utime.tv_sec + b.ru_stime.tv_sec) * 1e9 +
+	       (a.ru_utime.tv_usec + a.ru_stime.tv_usec +
+		b.ru_utime.tv_usec + b.ru_stime.tv_usec) * 1e3;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+/* ---- a shared-memory SPSC ring, with or without eventfd wakeups ---- */
+
+struct shm_ring {
+	uint64_t head __attribute__((aligned(64)));
+	uint32_t cons_sleeping;
+	uint64_t tail __attribute__((aligned(64)));
+	uint32_t prod_sleeping;
+	unsigned char slot[RING_SLOTS][MAXMSG] __attribute__((aligned(64)));
+	uint32_t len[RING_SLOTS];
+};
+
+/* One endpoint pair of any transport; fds are duplicated across fork. */
+struct link {
+	enum transport t;
+	int rfd, sfd;		/* chan, pipe, seqpacket (one socket each) */
+	mqd_t mq;
+	struct shm_ring *ring;
+	int efd_data, efd_room;	/* eventfd+shm: consumer / producer wakeups */
+};
+
+static struct link link_new(enum transport t, unsigned int msg, int producers)
+{
+	struct link l = { .t = t, .rfd = -1, .sfd = -1 };
+	int sv[2], dev;
+	struct chan_create c = {
+		.size = sizeof(c), .kind = CHAN_KIND_QUEUE,
+		.capacity = RING_SLOTS, .msg_max = MAXMSG,
+		.flags = CHAN_SINGLE_CONSUMER,
+	};
+	struct mq_attr a = { .mq_maxmsg = 64, .mq_msgsize = MAXMSG };
+	char name[64];
+
+	switch (t) {
+	case T_CHAN:
+		if (producers == 1)
+			c.flags |= CHAN_SINGLE_PRODUCER;
+		dev = open("/dev/chan", O_RDWR);
+		if (dev < 0 || ioctl(dev, CHAN_IOC_CREATE, &c))
+			die("chan create");
+		close(dev);
+		l.rfd = c.recv_fd;
+		l.sfd = c.send_fd;
+		break;
+	case T_PIPE:
+		if (pipe2(sv, 0))
+			die("pipe");
+		fcntl(sv[1], F_SETPIPE_SZ, 1 << 20);
+		l.rfd = sv[0];
+		l.sfd = sv[1];
+		break;
+	case T_SEQPACKET:
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
+			die("socketpair");
+		l.rfd = sv[0];
+		l.sfd = sv[1];
+		break;
+	case T_MQ:
+		snprintf(name, sizeof(name), "/chanbench.%d", getpid());
+		mq_unlink(name);
+		l.mq = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &a);
+		if (l.mq == (mqd_t)-1)
+			die("mq_open");
+		mq_unlink(name);
+		break;
+	case T_EVENTFD_SHM:
+	case T_SHM_SPIN:
+		l.ring = mmap(NULL, sizeof(*l.ring), PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (l.ring == MAP_FAILED)
+			die("mmap");
+		l.efd_data = eventfd(0, 0);
+		l.efd_room = eventfd(0, 0);
+		break;
+	default:
+		break;
+	}
+	(void)msg;
+	return l;
+}
+
+static void link_free(struct link *l)
+{
+	if (l->rfd >= 0)
+		close(l->rfd);
+	if (l->sfd >= 0)
+		close(l->sfd);
+	if (l->t == T_MQ)
+		mq_close(l->mq);
+	if (l->ring) {
+		munmap(l->ring, sizeof(*l->ring));
+		close(l->efd_data);
+		close(l->efd_room);
+	}
+}
+
+static void efd_kick(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, 8) != 8)
+		die("eventfd write");
+}
+
+static void efd_wait(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, 8) != 8)
+		die("eventfd read");
+}
+
+static void ring_send(struct link *l, const void *buf, unsigned int len)
+{
+	struct shm_ring *r = l->ring;
+	uint64_t t = r->tail;
+
+	while (t - __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) >= RING_SLOTS) {
+		if (l->t == T_SHM_SPIN)
+			continue;
+		__atomic_store_n(&r->prod_sleeping, 1, __ATOMIC_SEQ_CST);
+		if (t - __atomic_load_n(&r->head, __ATOMIC_SEQ_CST) >= RING_SLOTS)
+			efd_wait(l->efd_room);
+		__atomic_store_n(&r->prod_sleeping, 0, __ATOMIC_RELAXED);
+	}
+	memcpy(r->slot[t % RING_SLOTS], buf, len);
+	r->len[t % RING_SLOTS] = len;
+	__atomic_store_n(&r->tail, t + 1, __ATOMIC_SEQ_CST);
+	if (l->t == T_EVENTFD_SHM &&
+	    __atomic_load_n(&r->cons_sleeping, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&r->cons_sleeping, 0, __ATOMIC_RELAXED);
+		efd_kick(l->efd_data);
+	}
+}
+
+static unsigned int ring_recv(struct link *l, void *buf)
+{
+	struct shm_ring *r = l->ring;
+	uint64_t h = r->head;
+	unsigned int len;
+
+	while (__atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) == h) {
+		if (l->t == T_SHM_SPIN)
+			continue;
+		__atomic_store_n(&r->cons_sleeping, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&r->tail, __ATOMIC_SEQ_CST) == h)
+			efd_wait(l->efd_data);
+		__atomic_store_n(&r->cons_sleeping, 0, __ATOMIC_RELAXED);
+	}
+	len = r->len[h % RING_SLOTS];
+	memcpy(buf, r->slot[h % RING_SLOTS], len);
+	__atomic_store_n(&r->head, h + 1, __ATOMIC_SEQ_CST);
+	if (l->t == T_EVENTFD_SHM &&
+	    __atomic_load_n(&r->prod_sleeping, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&r->prod_sleeping, 0, __ATOMIC_RELAXED);
+		efd_kick(l->efd_room);
+	}
+	return len;
+}
+
+static void xsend(struct link *l, const void *buf, unsigned int len)
+{
+	ssize_t n;
+
+	switch (l->t) {
+	case T_MQ:
+		if (mq_send(l->mq, buf, len, 0))
+			die("mq_send");
+		return;
+	case T_EVENTFD_SHM:
+	case T_SHM_SPIN:
+		ring_send(l, buf, len);
+		return;
+	case T_SEQPACKET:
+		n = send(l->sfd, buf, len, 0);
+		break;
+	default:
+		n = write(l->sfd, buf, len);
+	}
+	if (n != (ssize_t)len)
+		die("send");
+}
+
+static unsigned int xrecv(struct link *l, void *buf, unsigned int len)
+{
+	ssize_t n;
+
+	switch (l->t) {
+	case T_MQ:
+		n = mq_receive(l->mq, buf, MAXMSG, NULL);
+		break;
+	case T_EVENTFD_SHM:
+	case T_SHM_SPIN:
+		return ring_recv(l, buf);
+	case T_PIPE:	/* a byte stream: read exactly one message */
+		n = 0;
+		while (n < (ssize_t)len) {
+			ssize_t k = read(l->rfd, (char *)buf + n, len - n);
+
+			if (k <= 0)
+				die("pipe read");
+			n += k;
+		}
+		break;
+	case T_SEQPACKET:
+		n = recv(l->rfd, buf, MAXMSG, 0);
+		break;
+	default:
+		n = read(l->rfd, buf, MAXMSG);
+	}
+	if (n <= 0)
+		die("recv");
+	return n;
+}
+
+static void add_row(const char *sc, enum transport t, unsigned int size,
+		    unsigned int producers, double mps, double cpu_per,
+		    double p50, double p99, double p999)
+{
+	struct row *r = &rows[nrows++];
+
+	*r = (struct row){
+		.scenario = sc, .transport = tname[t], .mode = "read/write",
+		.msg_size = size, .batch = 1, .producers = producers,
+		.msgs_per_sec = mps, .mb_per_sec = mps * size / 1e6,
+		.p50_ns = p50, .p99_ns = p99, .p999_ns = p999,
+		.cpu_ns_per_msg = cpu_per,
+	};
+	if (t == T_SHM_SPIN || t == T_EVENTFD_SHM)
+		r->mode = "shared memory";
+	if (t == T_CHAN)
+		r->mode = "read/write";
+	fprintf(stderr, "\r%-4s %-15s %5u B x%u  %10.0f msg/s%s", sc,
+		tname[t], size, producers, mps,
+		isatty(2) ? "          " : "\n");
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(uint64_t *v, long n, double p)
+{
+	long i = (long)(p * (n - 1));
+
+	return v[i];
+}
+
+/* B1: round trips through a pair of links, the child echoes. */
+static void b1(enum transport t, unsigned int size)
+{
+	long n = (quick ? 300 : 2000) * scale, i;
+	struct link ab = link_new(t, size, 1), ba = link_new(t, size, 1);
+	char buf[MAXMSG] = { 0 };
+	uint64_t *lat = calloc(n, sizeof(*lat)), t0;
+	double c0 = cpu_ns();
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < n; i++) {
+			unsigned int len = xrecv(&ab, buf, size);
+
+			xsend(&ba, buf, len);
+		}
+		_exit(0);
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		uint64_t s = now_ns();
+
+		xsend(&ab, buf, size);
+		xrecv(&ba, buf, size);
+		lat[i] = now_ns() - s;
+	}
+	t0 = now_ns() - t0;
+	waitpid(pid, NULL, 0);
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	add_row("B1", t, size, 1, n * 1e9 / t0, (cpu_ns() - c0) / n,
+		pct(lat, n, 0.5), pct(lat, n, 0.99), pct(lat, n, 0.999));
+	free(lat);
+	link_free(&ab);
+	link_free(&ba);
+}
+
+/* B2/B3: @producers processes stream to one consumer (this process). */
+static void stream(const char *sc, enum transport t, unsigned int size,
+		   int producers)
+{
+	long n = (quick ? 20000 : 200000) * scale, per = n / producers, i;
+	struct link l = link_new(t, size, producers);
+	char buf[MAXMSG] = { 0 };
+	double c0 = cpu_ns();
+	uint64_t t0 = now_ns();
+	pid_t pid[8];
+	int p;
+
+	for (p = 0; p < producers; p++) {
+		pid[p] = fork();
+		if (pid[p] == 0) {
+			for (i = 0; i < per; i++)
+				xsend(&l, buf, size);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < per * producers; i++)
+		xrecv(&l, buf, size);
+	t0 = now_ns() - t0;
+	for (p = 0; p < producers; p++)
+		waitpid(pid[p], NULL, 0);
+	add_row(sc, t, size, producers, per * producers * 1e9 / t0,
+		(cpu_ns() - c0) / (per * producers), 0, 0, 0);
+	link_free(&l);
+}
+
+/* B6: one consumer epoll-waits on K chan receive ends or K eventfds. */
+static void b6(enum transport t)
+{
+	enum { K = 16 };
+	long n = (quick ? 2000 : 20000) * scale, i;
+	struct epoll_event ev, out[K];
+	int ep = epoll_create1(0), rfd[K], sfd[K], k, got = 0;
+	char buf[64] = { 0 };
+	double c0 = cpu_ns();
+	uint64_t t0;
+	pid_t pid;
+
+	for (k = 0; k < K; k++) {
+		if (t == T_CHAN) {
+			struct link l = link_new(T_CHAN, 64, 1);
+
+			rfd[k] = l.rfd;
+			sfd[k] = l.sfd;
+		} else {
+			rfd[k] = sfd[k] = eventfd(0, EFD_SEMAPHORE);
+		}
+		ev.events = EPOLLIN;
+		ev.data.u32 = k;
+		epoll_ctl(ep, EPOLL_CTL_ADD, rfd[k], &ev);
+	}
+	t0 = now_ns();
+	pid = fork();
+	if (pid == 0) {
+		uint64_t one = 1;
+
+		for (i = 0; i < n; i++)
+			if (write(sfd[i % K], t == T_CHAN ? (void *)buf :
+				  (void *)&one, 8) != 8)
+				_exit(1);
+		_exit(0);
+	}
+	while (got < n) {
+		int m = epoll_wait(ep, out, K, -1);
+
+		for (k = 0; k < m; k++) {
+			uint64_t v;
+
+			if (read(rfd[out[k].data.u32], &v, 8) == 8)
+				got++;
+		}
+	}
+	t0 = now_ns() - t0;
+	waitpid(pid, NULL, 0);
+	rows[nrows].mode = NULL;
+	add_row("B6", t == T_CHAN ? T_CHAN : T_EVENTFD_SHM, 8, 1,
+		n * 1e9 / t0, (cpu_ns() - c0) / n, 0, 0, 0);
+	rows[nrows - 1].transport = t == T_CHAN ? "chan x16 + epoll" :
+						   "eventfd x16 + epoll";
+	rows[nrows - 1].mode = "epoll";
+	for (k = 0; k < K; k++) {
+		close(rfd[k]);
+		if (sfd[k] != rfd[k])
+			close(sfd[k]);
+	}
+	close(ep);
+}
+
+/* B7: one message every 100 us; latency from send to receive. */
+static void b7(enum transport t)
+{
+	long n = (quick ? 300 : 2000) * scale, i;
+	struct link l = link_new(t, 64, 1);
+	uint64_t *lat = calloc(n, sizeof(*lat)), msg[8] = { 0 };
+	double c0 = cpu_ns();
+	uint64_t t0 = now_ns();
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < n; i++) {
+			struct timespec ts = { 0, 100000 };
+
+			nanosleep(&ts, NULL);
+			msg[0] = now_ns();
+			xsend(&l, msg, 64);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < n; i++) {
+		xrecv(&l, msg, 64);
+		lat[i] = now_ns() - msg[0];
+	}
+	t0 = now_ns() - t0;
+	waitpid(pid, NULL, 0);
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	add_row("B7", t, 64, 1, n * 1e9 / t0, (cpu_ns() - c0) / n,
+		pct(lat, n, 0.5), pct(lat, n, 0.99), pct(lat, n, 0.999));
+	free(lat);
+	link_free(&l);
+}
+
+static void write_json(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	int i;
+
+	if (!f)
+		die(path);
+	fprintf(f, "[\n");
+	for (i = 0; i < nrows; i++) {
+		struct row *r = &rows[i];
+
+		fprintf(f, "  {\"scenario\": \"%s\", \"transport\": \"%s\", \"mode\": \"%s\", "
+			"\"msg_size\": %u, \"batch\": %u, \"producers\": %u, "
+			"\"msgs_per_sec\": %.0f, \"mb_per_sec\": %.2f, "
+			"\"p50_ns\": %.0f, \"p99_ns\": %.0f, \"p999_ns\": %.0f, "
+			"\"cpu_ns_per_msg\": %.0f}%s\n",
+			r->scenario, r->transport, r->mode, r->msg_size,
+			r->batch, r->producers, r->msgs_per_sec, r->mb_per_sec,
+			r->p50_ns, r->p99_ns, r->p999_ns, r->cpu_ns_per_msg,
+			i + 1 < nrows ? "," : "");
+	}
+	fprintf(f, "]\n");
+	fclose(f);
+}
+
+/* The table, with each row's ratio to the pipe row of its scenario. */
+static void print_table(void)
+{
+	int i, j;
+
+	printf("| scenario | transport | size | producers | msg/s | vs pipe (B6: vs eventfd) | MB/s | p50 us | p99 us | p99.9 us | CPU ns/msg |\n");
+	printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (i = 0; i < nrows; i++) {
+		struct row *r = &rows[i];
+		double base = 0;
+
+		for (j = 0; j < nrows; j++)
+			if (!strcmp(rows[j].scenario, r->scenario) &&
+			    !strcmp(rows[j].transport, "pipe") &&
+			    rows[j].msg_size == r->msg_size &&
+			    rows[j].producers == r->producers)
+				base = rows[j].msgs_per_sec;
+		if (!strcmp(r->scenario, "B6"))	/* against eventfds */
+			for (j = 0; j < nrows; j++)
+				if (!strcmp(rows[j].scenario, "B6") &&
+				    strstr(rows[j].transport, "eventfd"))
+					base = rows[j].msgs_per_sec;
+		printf("| %s | %s | %u | %u | %.0f | %s%.2f | %.1f | %.1f | %.1f | %.1f | %.0f |\n",
+		       r->scenario, r->transport, r->msg_size, r->producers,
+		       r->msgs_per_sec, base ? "" : "-", base ?
+		       r->msgs_per_sec / base : 0, r->mb_per_sec,
+		       r->p50_ns / 1e3, r->p99_ns / 1e3, r->p999_ns / 1e3,
+		       r->cpu_ns_per_msg);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const unsigned int sizes[] = { 8, 64, 256, 1024, 4096 };
+	const char *json = NULL;
+	unsigned int s;
+	int t, p, i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick"))
+			quick = 1;
+		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
+			json = argv[++i];
+		else if (!strcmp(argv[i], "--scale") && i + 1 < argc)
+			scale = atol(argv[++i]);
+		else {
+			fprintf(stderr, "usage: chanbench [--quick] [--scale N] [--json FILE]\n");
+			return 2;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	for (s = 0; s < 5; s++)
+		for (t = 0; t < T_COUNT; t++)
+			b1(t, sizes[s]);
+	for (t = 0; t < T_COUNT; t++)
+		stream("B2", t, 64, 1);
+	for (p = 1; p <= 4; p++)
+		for (t = 0; t < T_COUNT; t++)
+			if (t != T_SEQPACKET && t != T_SHM_SPIN &&
+			    t != T_EVENTFD_SHM)
+				stream("B3", t, 64, p);
+	b6(T_CHAN);
+	b6(T_EVENTFD_SHM);
+	for (t = 0; t < T_COUNT; t++)
+		if (t != T_SHM_SPIN)
+			b7(t);
+	if (isatty(2))
+		fprintf(stderr, "\n");
+	print_table();
+	if (json)
+		write_json(json);
+	return 0;
+}
