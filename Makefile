@@ -25,12 +25,78 @@ TEST_SRCS	:= $(wildcard selftests/chan/*.c)
 TEST_BINS	:= $(patsubst selftests/chan/%.c,$(BUILD)/selftests/%,$(TEST_SRCS))
 TEST_BINS32	:= $(patsubst selftests/chan/%.c,$(BUILD)/selftests32/%,$(TEST_SRCS))
 TEST_CFLAGS	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered -D_GNU_SOURCE \
-		   -I$(TOP)/include/uapi -I$(BUILD)/ksft -I$(TOP)/selftests/chan
+		   -I$(TOP)/include/uapi -I$(BUILD)/ksft -I$(TOP)/selftests/chan \
+		   -I$(TOP)/tools/lib/chan
+LIBCHAN_SRC	:= tools/lib/chan/libchan.c tools/lib/chan/libchan.h
+# Selftests that exercise libchan link its source in.
+test_extra	= $(if $(findstring libchan,$@),tools/lib/chan/libchan.c)
 TEST_LDLIBS	:= -pthread -lrt
 
-.PHONY: all deps module modules selftests tools bench ringbench check lint demo clean FORCE
+.PHONY: all deps module modules selftests tools lib bench ringbench check lint demo \
+	install dkms-install dkms-check clean FORCE
 
-all: module selftests tools
+VERSION		:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+PREFIX		?= /usr/local
+DESTDIR		?=
+LIB		:= $(BUILD)/lib
+
+all: module selftests tools lib
+
+lib: $(LIB)/libchan.a $(LIB)/libchan.so.1 $(LIB)/libchan.pc
+
+$(LIB)/libchan.o: $(LIBCHAN_SRC) $(UAPI)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -fPIC -Wall -Wextra -I$(TOP)/include/uapi -c -o $@ $<
+
+$(LIB)/libchan.a: $(LIB)/libchan.o
+	$(AR) rcs $@ $<
+
+$(LIB)/libchan.so.1: $(LIB)/libchan.o
+	$(CC) -shared -Wl,-soname,libchan.so.1 -o $@ $<
+	ln -sf libchan.so.1 $(LIB)/libchan.so
+
+$(LIB)/libchan.pc: tools/lib/chan/libchan.pc.in dkms.conf
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+# Install the module for $(KVER), headers, libchan, tools, man pages and
+# the udev rule.  DESTDIR= stages the files elsewhere.
+install: module lib tools
+	install -D -m 0644 $(KOUT)/kmod/chan.ko \
+		$(DESTDIR)/lib/modules/$(KVER)/extra/chan.ko
+	install -D -m 0644 include/uapi/linux/chan.h \
+		$(DESTDIR)$(PREFIX)/include/linux/chan.h
+	install -D -m 0644 tools/lib/chan/libchan.h \
+		$(DESTDIR)$(PREFIX)/include/libchan.h
+	install -D -m 0644 $(LIB)/libchan.a $(DESTDIR)$(PREFIX)/lib/libchan.a
+	install -D -m 0755 $(LIB)/libchan.so.1 \
+		$(DESTDIR)$(PREFIX)/lib/libchan.so.1
+	ln -sf libchan.so.1 $(DESTDIR)$(PREFIX)/lib/libchan.so
+	install -D -m 0644 $(LIB)/libchan.pc \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libchan.pc
+	install -D -m 0755 $(BUILD)/tools/chanctl $(DESTDIR)$(PREFIX)/bin/chanctl
+	install -D -m 0755 $(BUILD)/tools/chan-pcap \
+		$(DESTDIR)$(PREFIX)/bin/chan-pcap
+	install -D -m 0644 docs/man/chan.4 $(DESTDIR)$(PREFIX)/share/man/man4/chan.4
+	install -D -m 0644 docs/man/libchan.3 \
+		$(DESTDIR)$(PREFIX)/share/man/man3/libchan.3
+	install -D -m 0644 docs/man/chanctl.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/chanctl.8
+	install -D -m 0644 tools/udev/60-chan.rules \
+		$(DESTDIR)/etc/udev/rules.d/60-chan.rules
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER) || true
+
+# Register the sources with DKMS so every installed kernel gets chan.ko.
+dkms-install:
+	rm -rf /usr/src/chan-$(VERSION)
+	mkdir -p /usr/src/chan-$(VERSION)
+	cp -r Kbuild dkms.conf kmod include /usr/src/chan-$(VERSION)/
+	dkms add -m chan -v $(VERSION) 2>/dev/null || true
+	dkms build -m chan -v $(VERSION) -k $(KVER)
+	dkms install -m chan -v $(VERSION) -k $(KVER)
+
+# CI: Debian's dkms builds chan.ko against every installed header version.
+dkms-check:
+	$(TOP)/tools/dkms-check.sh
 
 TOOL_CFLAGS	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
 		   -I$(TOP)/include/uapi
@@ -89,14 +155,14 @@ $(KSFT_HDRS):
 
 selftests: $(TEST_BINS) $(TEST_BINS32)
 
-$(BUILD)/selftests/%: selftests/chan/%.c selftests/chan/*.h $(UAPI) $(KSFT_HDRS)
+$(BUILD)/selftests/%: selftests/chan/%.c selftests/chan/*.h $(UAPI) $(KSFT_HDRS) $(LIBCHAN_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LDLIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(test_extra) $(TEST_LDLIBS)
 
 # The same tests built for 32-bit callers exercise compat_ioctl.
-$(BUILD)/selftests32/%: selftests/chan/%.c selftests/chan/*.h $(UAPI) $(KSFT_HDRS)
+$(BUILD)/selftests32/%: selftests/chan/%.c selftests/chan/*.h $(UAPI) $(KSFT_HDRS) $(LIBCHAN_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) -m32 -Wno-pointer-to-int-cast $(TEST_CFLAGS) -o $@ $< $(TEST_LDLIBS)
+	$(CC) -m32 -Wno-pointer-to-int-cast $(TEST_CFLAGS) -o $@ $< $(test_extra) $(TEST_LDLIBS)
 
 check: deps
 	$(TOP)/tools/check.sh

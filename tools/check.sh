@@ -14,7 +14,7 @@ pass=0 fail=0 skip=0 bad=0
 if [ "${CHECK_NOLINT:-0}" != 1 ]; then
 	tools/lint.sh || bad=$((bad + 1))
 fi
-make -s modules selftests tools || { echo "0 passed, 1 failed"; exit 1; }
+make -s modules selftests tools lib || { echo "0 passed, 1 failed"; exit 1; }
 
 # The ring core on the host's real cores, under ThreadSanitizer.
 if [ -z "${CHECK_FILTER:-}" ] || echo ringtest | grep -qE "$CHECK_FILTER"; then
@@ -31,13 +31,53 @@ if [ -z "${CHECK_FILTER:-}" ] || echo ringtest | grep -qE "$CHECK_FILTER"; then
 	echo "[host] ringtest under ThreadSanitizer: $pass passed, $fail failed"
 fi
 
-# One guest: label, kernel image, module tree ("none": built in), chan.ko.
+# Host checks that print "ok - ..." / "not ok - ..." lines.
+host_tap() {
+	local name=$1 p f
+	shift
+	[ -z "${CHECK_FILTER:-}" ] || echo "$name" | grep -qE "$CHECK_FILTER" ||
+		return 0
+	"$@" >"build/$name.log" 2>&1
+	p=$(grep -c '^ok ' "build/$name.log")
+	f=$(grep -c '^not ok ' "build/$name.log")
+	grep -A20 '^not ok ' "build/$name.log" | sed "s/^/[host] /"
+	echo "[host] $name: $p passed, $f failed"
+	pass=$((pass + p)) fail=$((fail + f))
+	[ $((p + f)) -gt 0 ] || { echo "[host] $name ran no test"; bad=$((bad + 1)); }
+}
+
+install_check() {
+	local d
+	d=$(mktemp -d)
+	make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
+	for f in usr/bin/chanctl usr/bin/chan-pcap usr/include/linux/chan.h \
+		usr/include/libchan.h usr/lib/libchan.a usr/lib/libchan.so.1 \
+		usr/lib/pkgconfig/libchan.pc usr/share/man/man4/chan.4 \
+		usr/share/man/man3/libchan.3 usr/share/man/man8/chanctl.8 \
+		etc/udev/rules.d/60-chan.rules; do
+		if [ -e "$d/$f" ]; then echo "ok - make install puts /$f";
+		else echo "not ok - make install puts /$f"; fi
+	done
+	if ls "$d"/lib/modules/*/extra/chan.ko >/dev/null 2>&1; then
+		echo "ok - make install puts chan.ko under /lib/modules"
+	else
+		echo "not ok - make install puts chan.ko under /lib/modules"
+	fi
+	rm -rf "$d"
+}
+
+host_tap man-examples tools/man-examples.sh
+host_tap dkms tools/dkms-check.sh
+host_tap install install_check
+
+# One guest: label, kernel image, module tree ("none": built in), chan.ko,
+# extra kernel command line.
 guest() {
 	local label=$1 image=$2 moddir=$3 ko=$4 out=$top/build/vm/check-$1 rc
 	local p f s
 	echo "== selftests on $label"
 	tools/vm/run.sh -q -i "$image" -m "$moddir" -K "$ko" -o "$out" \
-		-t 2400 -- tools/vm/run-selftests.sh "${CHECK_FILTER:-.}"
+		-A "${5:-}" -t 2400 -- tools/vm/run-selftests.sh "${CHECK_FILTER:-.}"
 	rc=$?
 	[ -f "$out/console.log" ] && grep -E '^not ok |^# (fuzz|op [0-9])' \
 		"$out/console.log" | sed "s/^/[$label] /"
@@ -72,8 +112,10 @@ for k in $kernels; do
 			bad=$((bad + 1))
 			continue
 		fi
+		# KCSAN starts once run-selftests.sh has set its filter.
 		guest "debug-$k" "$kdir/arch/x86/boot/bzImage" none \
-			"$top/build/kmod-debug-$k/kmod/chan.ko"
+			"$top/build/kmod-debug-$k/kmod/chan.ko" \
+			"$([ $k = kcsan ] && echo kcsan.early_enable=0)"
 		;;
 	esac
 done

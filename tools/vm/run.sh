@@ -9,6 +9,7 @@
 #              "none" when they are built in)
 #   -K KO      chan.ko to load (default: this tree's build for REL; "none")
 #   -a ARGS    module parameters for chan.ko
+#   -A ARGS    extra kernel command line
 #   -o DIR     output directory (default: build/vm/REL); keeps console.log,
 #              dmesg and status for post-mortem
 #   -t SECS    host-side timeout (default: 900)
@@ -22,7 +23,7 @@
 # kernel log.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-rel= image= moddir= ko= koargs= out= timeout=900 cpus=2 mem=2048 quiet=0
+rel= image= moddir= ko= koargs= cmdline= out= timeout=900 cpus=2 mem=2048 quiet=0
 accel=tcg,thread=multi
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -31,6 +32,7 @@ while [ $# -gt 0 ]; do
 	-m) moddir=$2; shift 2 ;;
 	-K) ko=$2; shift 2 ;;
 	-a) koargs=$2; shift 2 ;;
+	-A) cmdline=$2; shift 2 ;;
 	-o) out=$2; shift 2 ;;
 	-t) timeout=$2; shift 2 ;;
 	-c) cpus=$2; shift 2 ;;
@@ -73,7 +75,7 @@ EOS
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$cpus" -m "$mem"
 	-display none -monitor none -serial stdio -no-reboot
 	-kernel "$image" -initrd "$initrd"
-	-append "console=ttyS0 panic=-1 oops=panic log_buf_len=8M quiet"
+	-append "console=ttyS0 panic=-1 oops=panic log_buf_len=8M quiet $cmdline"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$out,mount_tag=chanout,security_model=none,multidevs=remap")
 

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libchan: round trips, timeouts, names, vectors, lost counts, and
+ * chan_select() fairness (no busy channel starved) and bias.
+ */
+#include <sys/uio.h>
+
+#include "kselftest_harness.h"
+#include "libchan.h"
+
+TEST(round_trip_and_errors_as_negative_errno)
+{
+	struct chan_opts o = { .capacity = 2, .msg_max = 16 };
+	struct chan_pair p;
+	char buf[16];
+
+	ASSERT_EQ(0, chan_new(&o, &p));
+	EXPECT_EQ(5, chan_send(p.send_fd, "hello", 5, -1));
+	EXPECT_EQ(5, chan_recv(p.recv_fd, buf, sizeof(buf), -1));
+	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+	EXPECT_EQ(-ETIMEDOUT, chan_recv(p.recv_fd, buf, sizeof(buf), 20));
+	EXPECT_EQ(-EAGAIN, chan_recv(p.recv_fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(-EMSGSIZE, chan_send(p.send_fd, buf, 17, 0));
+	EXPECT_EQ(1, chan_send(p.send_fd, "a", 1, 0));
+	EXPECT_EQ(1, chan_send(p.send_fd, "b", 1, 0));
+	EXPECT_EQ(-ETIMEDOUT, chan_send(p.send_fd, "c", 1, 20));
+	EXPECT_EQ(0, chan_close_send(p.send_fd));
+	EXPECT_EQ(1, chan_recv(p.recv_fd, buf, sizeof(buf), -1));
+	EXPECT_EQ(1, chan_recv(p.recv_fd, buf, sizeof(buf), -1));
+	EXPECT_EQ(0, chan_recv(p.recv_fd, buf, sizeof(buf), -1));
+	close(p.recv_fd);
+	EXPECT_EQ(-EPIPE, chan_send(p.send_fd, "x", 1, -1));
+	close(p.send_fd);
+}
+
+TEST(names_open_and_unlink)
+{
+	struct chan_opts o = { .name = "libchan.test", .mode = 0600 };
+	struct chan_info info;
+	struct chan_pair p;
+	char buf[8];
+	int s;
+
+	ASSERT_EQ(0, chan_new(&o, &p));
+	EXPECT_EQ(-EEXIST, chan_new(&o, &p));
+	s = chan_open("libchan.test", CHAN_ROLE_SEND, 0);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(2, chan_send(s, "hi", 2, -1));
+	EXPECT_EQ(2, chan_recv(p.recv_fd, buf, sizeof(buf), -1));
+	ASSERT_EQ(0, chan_stat(s, &info));
+	EXPECT_STREQ("libchan.test", info.name);
+	EXPECT_EQ(0, chan_unlink("libchan.test"));
+	EXPECT_EQ(-ENOENT, chan_open("libchan.test", CHAN_ROLE_RECV, 0));
+	close(s);
+	close(p.recv_fd);
+	close(p.send_fd);
+}
+
+TEST(vectors_and_lost)
+{
+	struct chan_opts o = { .capacity = 4, .policy = CHAN_POLICY_OVERWRITE };
+	char a[8], b[8], c[8];
+	struct iovec out[3] = { { "one", 3 }, { "two", 3 }, { "three", 5 } };
+	struct iovec in[3] = { { a, 8 }, { b, 8 }, { c, 8 } };
+	struct chan_pair p;
+	int k;
+
+	ASSERT_EQ(0, chan_new(&o, &p));
+	EXPECT_EQ(3, chan_sendv(p.send_fd, out, 3, -1));
+	EXPECT_EQ(3, chan_recvv(p.recv_fd, in, 3, -1));
+	EXPECT_EQ(5, in[2].iov_len);
+	EXPECT_EQ(0, memcmp(c, "three", 5));
+	for (k = 0; k < 6; k++)
+		chan_send(p.send_fd, "x", 1, 0);
+	EXPECT_EQ(2, chan_lost(p.recv_fd));
+	EXPECT_EQ(0, chan_lost(p.recv_fd));
+	close(p.recv_fd);
+	close(p.send_fd);
+}
+
+static void select_run(struct __test_metadata *_metadata, int flags,
+		       int counts[4])
+{
+	struct chan_opts o = { .capacity = 16384, .msg_max = 8 };
+	struct chan_case cases[4];
+	struct chan_pair p[4];
+	char buf[8];
+	int k, i;
+
+	for (k = 0; k < 4; k++) {
+		ASSERT_EQ(0, chan_new(&o, &p[k]));
+		for (i = 0; i < 10000; i++)
+			ASSERT_EQ(1, chan_send(p[k].send_fd, "m", 1, 0));
+		cases[k].fd = p[k].recv_fd;
+		counts[k] = 0;
+	}
+	for (i = 0; i < 10000; i++) {
+		k = chan_select(cases, 4, -1, flags);
+		ASSERT_LE(0, k);
+		ASSERT_EQ(1, cases[k].ready);
+		ASSERT_EQ(1, chan_recv(cases[k].fd, buf, sizeof(buf), 0));
+		counts[k]++;
+	}
+	for (k = 0; k < 4; k++) {
+		close(p[k].recv_fd);
+		close(p[k].send_fd);
+	}
+}
+
+TEST(select_is_fair_over_busy_channels)
+{
+	int counts[4], k;
+
+	select_run(_metadata, 0, counts);
+	for (k = 0; k < 4; k++) {
+		EXPECT_LE(2400, counts[k]);
+		EXPECT_GE(2600, counts[k]);
+	}
+}
+
+TEST(select_biased_prefers_the_first_ready_arm)
+{
+	int counts[4];
+
+	select_run(_metadata, CHAN_SELECT_BIASED, counts);
+	EXPECT_EQ(10000, counts[0]);
+	EXPECT_EQ(0, counts[1] + counts[2] + counts[3]);
+}
+
+TEST(select_times_out_and_sees_writable_send_ends)
+{
+	struct chan_opts o = { .capacity = 1 };
+	struct chan_case c[2];
+	struct chan_pair p;
+
+	ASSERT_EQ(0, chan_new(&o, &p));
+	c[0].fd = p.recv_fd;
+	EXPECT_EQ(-ETIMEDOUT, chan_select(c, 1, 10, 0));
+	EXPECT_EQ(0, c[0].ready);
+	c[1].fd = p.send_fd;
+	EXPECT_EQ(1, chan_select(c, 2, -1, 0));
+	EXPECT_EQ(0, c[0].ready);
+	EXPECT_EQ(1, c[1].ready);
+	close(p.recv_fd);
+	close(p.send_fd);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
+/*
+ * libchan - a small C library over /dev/chan.
+ *
+ * Every function returns a negative errno on failure, never sets errno as
+ * its only report, and never raises SIGPIPE.  Timeouts are in
+ * milliseconds: -1 waits for ever, 0 never waits.
+ */
+#ifndef LIBCHAN_H
+#define LIBCHAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <linux/chan.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * struct chan_opts - how to make a channel; zero means the default
+ * @capacity: messages (default 64)
+ * @msg_max: largest message in bytes (default 4096)
+ * @policy: enum chan_policy (default CHAN_POLICY_BLOCK)
+ * @flags: CHAN_SINGLE_PRODUCER, CHAN_SINGLE_CONSUMER, CHAN_NONBLOCK
+ *	(CHAN_CLOEXEC is always set)
+ * @name: a name other processes can open, or NULL
+ * @mode: permission bits for a named channel (default 0600)
+ */
+struct chan_opts {
+	uint32_t capacity;
+	uint32_t msg_max;
+	uint32_t policy;
+	uint32_t flags;
+	const char *name;
+	uint32_t mode;
+};
+
+/** A channel's two ends. */
+struct chan_pair {
+	int recv_fd;
+	int send_fd;
+};
+
+int chan_new(const struct chan_opts *opts, struct chan_pair *out);
+int chan_open(const char *name, int role, int flags);
+int chan_unlink(const char *name);
+int chan_version(struct chan_version *v);
+
+ssize_t chan_send(int fd, const void *buf, size_t len, int timeout_ms);
+ssize_t chan_recv(int fd, void *buf, size_t len, int timeout_ms);
+int chan_sendv(int fd, const struct iovec *msgs, unsigned int n,
+	       int timeout_ms);
+int chan_recvv(int fd, struct iovec *msgs, unsigned int n, int timeout_ms);
+int chan_close_send(int fd);
+int chan_stat(int fd, struct chan_info *info);
+int64_t chan_lost(int fd);
+
+/** chan_select() flags */
+#define CHAN_SELECT_BIASED	1	/* prefer lower indexes, as listed */
+
+/**
+ * struct chan_case - one arm of chan_select()
+ * @fd: a receive endpoint (ready when a message or end of stream is
+ *	there) or a send endpoint (ready when a send would not block)
+ * @ready: out: set when this arm is ready
+ */
+struct chan_case {
+	int fd;
+	int ready;
+};
+
+int chan_select(struct chan_case *cases, unsigned int n, int timeout_ms,
+		int flags);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBCHAN_H */
