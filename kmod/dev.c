@@ -19,7 +19,8 @@ module_param_named(dev_mode, chan_dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Permission bits of /dev/chan (default 0666)");
 
 #define CHAN_FEATURES	(CHAN_FEAT_QUEUE | CHAN_FEAT_POLICY | \
-			 CHAN_FEAT_NAMES | CHAN_FEAT_LIST | CHAN_FEAT_INFO)
+			 CHAN_FEAT_NAMES | CHAN_FEAT_LIST | CHAN_FEAT_INFO | \
+			 CHAN_FEAT_BATCH)
 
 /**
  * chan_copy_struct_out() - copy an extensible structure to user space
@@ -66,12 +67,18 @@ static long chan_ioctl_version(void __user *arg)
 	return chan_copy_struct_out(arg, usize, &v, sizeof(v));
 }
 
-/*
- * Read an extensible structure: at least @min bytes, any longer tail all
- * zero (E2BIG otherwise), as copy_struct_from_user() defines.
+/**
+ * chan_get_struct() - read an extensible structure from user space
+ * @dst: the kernel's copy
+ * @ksize: its size
+ * @uarg: the user's structure, starting with its __u32 size
+ * @min: smallest size accepted (the first version's)
+ *
+ * A longer tail must be all zero, as copy_struct_from_user() defines.
+ *
+ * Return: 0, -EFAULT, -EINVAL (too small) or -E2BIG.
  */
-static int chan_get_struct(void *dst, size_t ksize, void __user *uarg,
-			   size_t min)
+int chan_get_struct(void *dst, size_t ksize, void __user *uarg, size_t min)
 {
 	u32 usize;
 

@@ -121,6 +121,10 @@ static long chan_ep_ioctl(struct file *file, unsigned int cmd,
 		return 0;
 	case _IOC_NR(CHAN_IOC_LOST):
 		return chan_ep_lost(ep, uarg);
+	case _IOC_NR(CHAN_IOC_SEND_BATCH):
+		return chan_ioctl_batch(ep, file, uarg, true);
+	case _IOC_NR(CHAN_IOC_RECV_BATCH):
+		return chan_ioctl_batch(ep, file, uarg, false);
 	default:
 		return -ENOTTY;
 	}

@@ -180,7 +180,12 @@ struct chan_ep *chan_ep_of(struct file *file);
 void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role);
 void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role);
 
+/* Batched I/O (batch.c). */
+long chan_ioctl_batch(struct chan_ep *ep, struct file *file,
+		      struct chan_batch __user *uarg, bool send);
+
 /* The /dev/chan device (dev.c). */
+int chan_get_struct(void *dst, size_t ksize, void __user *uarg, size_t min);
 int chan_create_check(const struct chan_create *a);
 int chan_dev_init(void);
 void chan_dev_exit(void);

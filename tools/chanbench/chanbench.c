@@ -406,6 +406,54 @@ static void stream(const char *sc, enum transport t, unsigned int size,
 	link_free(&l);
 }
 
+/* B2 with the batched ioctls: @batch messages per system call each way. */
+static void stream_batched(unsigned int size, unsigned int batch)
+{
+	long n = (quick ? 20000 : 200000) * scale, i = 0;
+	struct link l = link_new(T_CHAN, size, 1);
+	static char bufs[256][64];
+	struct chan_msg m[256];
+	struct chan_batch b = { .size = sizeof(b) };
+	double c0 = cpu_ns();
+	uint64_t t0 = now_ns();
+	unsigned int k;
+	pid_t pid;
+	int r;
+
+	for (k = 0; k < batch; k++)
+		m[k] = (struct chan_msg){ .buf = (uintptr_t)bufs[k],
+					  .len = size };
+	b.msgs = (uintptr_t)m;
+	b.timeout_ns = CHAN_TIMEOUT_INFINITE;
+	pid = fork();
+	if (pid == 0) {
+		while (i < n) {
+			b.count = n - i < batch ? n - i : batch;
+			r = ioctl(l.sfd, CHAN_IOC_SEND_BATCH, &b);
+			if (r <= 0)
+				die("CHAN_IOC_SEND_BATCH");
+			i += r;
+		}
+		_exit(0);
+	}
+	while (i < n) {
+		for (k = 0; k < batch; k++)
+			m[k].len = 64;
+		b.count = batch;
+		r = ioctl(l.rfd, CHAN_IOC_RECV_BATCH, &b);
+		if (r <= 0)
+			die("CHAN_IOC_RECV_BATCH");
+		i += r;
+	}
+	t0 = now_ns() - t0;
+	waitpid(pid, NULL, 0);
+	add_row("B2", T_CHAN, size, 1, n * 1e9 / t0, (cpu_ns() - c0) / n,
+		0, 0, 0);
+	rows[nrows - 1].mode = "batched ioctl";
+	rows[nrows - 1].batch = batch;
+	link_free(&l);
+}
+
 /* B6: one consumer epoll-waits on K chan receive ends or K eventfds. */
 static void b6(enum transport t)
 {
@@ -532,8 +580,8 @@ static void print_table(void)
 {
 	int i, j;
 
-	printf("| scenario | transport | size | producers | msg/s | vs pipe (B6: vs eventfd) | MB/s | p50 us | p99 us | p99.9 us | CPU ns/msg |\n");
-	printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	printf("| scenario | transport | mode | batch | size | producers | msg/s | vs pipe (B6: vs eventfd) | MB/s | p50 us | p99 us | p99.9 us | CPU ns/msg |\n");
+	printf("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (i = 0; i < nrows; i++) {
 		struct row *r = &rows[i];
 		double base = 0;
@@ -549,8 +597,9 @@ static void print_table(void)
 				if (!strcmp(rows[j].scenario, "B6") &&
 				    strstr(rows[j].transport, "eventfd"))
 					base = rows[j].msgs_per_sec;
-		printf("| %s | %s | %u | %u | %.0f | %s%.2f | %.1f | %.1f | %.1f | %.1f | %.0f |\n",
-		       r->scenario, r->transport, r->msg_size, r->producers,
+		printf("| %s | %s | %s | %u | %u | %u | %.0f | %s%.2f | %.1f | %.1f | %.1f | %.1f | %.0f |\n",
+		       r->scenario, r->transport, r->mode, r->batch,
+		       r->msg_size, r->producers,
 		       r->msgs_per_sec, base ? "" : "-", base ?
 		       r->msgs_per_sec / base : 0, r->mb_per_sec,
 		       r->p50_ns / 1e3, r->p99_ns / 1e3, r->p999_ns / 1e3,
@@ -583,6 +632,9 @@ int main(int argc, char **argv)
 			b1(t, sizes[s]);
 	for (t = 0; t < T_COUNT; t++)
 		stream("B2", t, 64, 1);
+	stream_batched(64, 8);
+	stream_batched(64, 64);
+	stream_batched(64, 256);
 	for (p = 1; p <= 4; p++)
 		for (t = 0; t < T_COUNT; t++)
 			if (t != T_SEQPACKET && t != T_SHM_SPIN &&

@@ -29,13 +29,15 @@
  * @CHAN_FEAT_NAMES: named channels, CHAN_IOC_OPEN and CHAN_IOC_UNLINK
  * @CHAN_FEAT_LIST: CHAN_IOC_LIST
  * @CHAN_FEAT_INFO: CHAN_IOC_INFO, CHAN_IOC_LOST and show_fdinfo
+ * @CHAN_FEAT_BATCH: CHAN_IOC_SEND_BATCH and CHAN_IOC_RECV_BATCH
  */
 enum chan_feature {
 	CHAN_FEAT_QUEUE		= 1 << 0,
 	CHAN_FEAT_POLICY	= 1 << 1,
 	CHAN_FEAT_NAMES		= 1 << 2,
 	CHAN_FEAT_LIST		= 1 << 3,
-	CHAN_FEAT_INFO		= 1 << 4
+	CHAN_FEAT_INFO		= 1 << 4,
+	CHAN_FEAT_BATCH		= 1 << 5
 };
 
 /**
@@ -260,6 +262,54 @@ struct chan_list {
 	__u64 entries;
 };
 
+/**
+ * struct chan_msg - one message of a batch
+ * @buf: user pointer to the message, or to room for it
+ * @len: send: the message's length; receive: in, the room; out, the
+ *	message's length
+ * @flags: zero
+ * @id: zero (reserved for kinds that tag messages)
+ */
+struct chan_msg {
+	__u64 buf;
+	__u32 len;
+	__u32 flags;
+	__u64 id;
+};
+
+/** define CHAN_BATCH_MAX - most messages one batched call moves */
+#define CHAN_BATCH_MAX		1024
+/** define CHAN_TIMEOUT_INFINITE - &chan_batch.timeout_ns that waits for ever */
+#define CHAN_TIMEOUT_INFINITE	(~0ULL)
+
+/**
+ * struct chan_batch - argument of CHAN_IOC_SEND_BATCH and CHAN_IOC_RECV_BATCH
+ * @size: in: sizeof(struct chan_batch)
+ * @count: in: messages in @msgs, 1 .. %CHAN_BATCH_MAX
+ * @done: out: messages moved
+ * @flags: in: zero
+ * @msgs: in: user pointer to @count &struct chan_msg
+ * @timeout_ns: in: how long the first message may wait, relative, on
+ *	CLOCK_MONOTONIC: 0 never waits, %CHAN_TIMEOUT_INFINITE waits for ever;
+ *	an O_NONBLOCK descriptor never waits.  Later messages never wait.
+ * @__reserved: zero
+ *
+ * Like sendmmsg() and recvmmsg(): the call moves messages in order until
+ * @count are done or one cannot move; it returns the number moved (also
+ * in @done), or an error if the first one could not move (%EAGAIN,
+ * %ETIMEDOUT, %EINTR, %EPIPE, %EMSGSIZE ...).  A receive stops at end of
+ * stream; 0 then means end of stream.
+ */
+struct chan_batch {
+	__u32 size;
+	__u32 count;
+	__u32 done;
+	__u32 flags;
+	__u64 msgs;
+	__u64 timeout_ns;
+	__u64 __reserved[2];
+};
+
 /* Sizes of the first published version of each structure. */
 /** define CHAN_VERSION_SIZE_VER0 - smallest &struct chan_version accepted */
 #define CHAN_VERSION_SIZE_VER0	40
@@ -273,6 +323,8 @@ struct chan_list {
 #define CHAN_INFO_SIZE_VER0	224
 /** define CHAN_LIST_SIZE_VER0 - smallest &struct chan_list accepted */
 #define CHAN_LIST_SIZE_VER0	24
+/** define CHAN_BATCH_SIZE_VER0 - smallest &struct chan_batch accepted */
+#define CHAN_BATCH_SIZE_VER0	48
 
 /** define CHAN_IOC_MAGIC - ioctl type byte of chan (free in ioctl-number.rst) */
 #define CHAN_IOC_MAGIC		0xC4
@@ -304,5 +356,9 @@ struct chan_list {
  * overwritten) since this descriptor last asked, as a __u64
  */
 #define CHAN_IOC_LOST		_IOR(CHAN_IOC_MAGIC, 0x12, __u64)
+/** define CHAN_IOC_SEND_BATCH - send several messages (&struct chan_batch) */
+#define CHAN_IOC_SEND_BATCH	_IOWR(CHAN_IOC_MAGIC, 0x13, struct chan_batch)
+/** define CHAN_IOC_RECV_BATCH - receive several messages (&struct chan_batch) */
+#define CHAN_IOC_RECV_BATCH	_IOWR(CHAN_IOC_MAGIC, 0x14, struct chan_batch)
 
 #endif /* _UAPI_LINUX_CHAN_H */

@@ -167,34 +167,67 @@ ssize_t chan_recv(int fd, void *buf, size_t len, int timeout_ms)
 	return io_timed(fd, &iov, 0, timeout_ms);
 }
 
+/*
+ * Several messages per system call (CHAN_IOC_SEND_BATCH/RECV_BATCH); the
+ * kernel never waits here, poll() does, as for single messages.
+ */
+static int batch_io(int fd, struct iovec *msgs, unsigned int n,
+		    int timeout_ms, int send)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	struct chan_msg stack[64], *m = stack;
+	struct chan_batch b;
+	unsigned int i;
+	int r;
+
+	if (!n)
+		return 0;
+	if (n > CHAN_BATCH_MAX)
+		n = CHAN_BATCH_MAX;
+	if (n > 64) {
+		m = calloc(n, sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+	}
+	memset(m, 0, n * sizeof(*m));
+	for (i = 0; i < n; i++) {
+		m[i].buf = (uintptr_t)msgs[i].iov_base;
+		m[i].len = msgs[i].iov_len;
+	}
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.count = n;
+	b.msgs = (uintptr_t)m;
+	for (;;) {
+		r = ioctl(fd, send ? CHAN_IOC_SEND_BATCH : CHAN_IOC_RECV_BATCH,
+			  &b);
+		if (r >= 0 || errno != EAGAIN || timeout_ms == 0)
+			break;
+		r = wait_fd(fd, send ? POLLOUT : POLLIN, deadline);
+		if (r) {
+			errno = -r;
+			r = -1;
+			break;
+		}
+	}
+	if (r < 0)
+		r = -errno;
+	for (i = 0; !send && r > 0 && i < (unsigned int)r; i++)
+		msgs[i].iov_len = m[i].len;
+	if (m != stack)
+		free(m);
+	return r;
+}
+
 int chan_sendv(int fd, const struct iovec *msgs, unsigned int n,
 	       int timeout_ms)
 {
-	unsigned int i;
-	ssize_t r;
-
-	for (i = 0; i < n; i++) {
-		r = chan_send(fd, msgs[i].iov_base, msgs[i].iov_len,
-			      i ? 0 : timeout_ms);
-		if (r < 0)
-			return i ? (int)i : (int)r;
-	}
-	return n;
+	return batch_io(fd, (struct iovec *)msgs, n, timeout_ms, 1);
 }
 
 int chan_recvv(int fd, struct iovec *msgs, unsigned int n, int timeout_ms)
 {
-	unsigned int i;
-	ssize_t r;
-
-	for (i = 0; i < n; i++) {
-		r = chan_recv(fd, msgs[i].iov_base, msgs[i].iov_len,
-			      i ? 0 : timeout_ms);
-		if (r <= 0)
-			return i ? (int)i : (int)r;
-		msgs[i].iov_len = r;
-	}
-	return n;
+	return batch_io(fd, msgs, n, timeout_ms, 0);
 }
 
 int chan_close_send(int fd)
