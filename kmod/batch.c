@@ -30,7 +30,7 @@ static long chan_batch_timeout(const struct chan_batch *b, struct file *file)
  * Move one message.  Returns 1 if it moved, 0 at end of stream, or a
  * negative errno.
  */
-static int chan_batch_one(struct chan *ch, struct chan_msg *m,
+static int chan_batch_one(struct chan_ep *ep, struct chan_msg *m,
 			  struct chan_msg __user *um, bool send,
 			  long *timeout)
 {
@@ -42,13 +42,13 @@ static int chan_batch_one(struct chan *ch, struct chan_msg *m,
 	iov_iter_ubuf(&it, send ? ITER_SOURCE : ITER_DEST,
 		      u64_to_user_ptr(m->buf), m->len);
 	if (send) {
-		r = chan_send_iter(ch, &it, timeout);
+		r = chan_send_iter(ep->ch, &it, timeout);
 		return r < 0 ? r : 1;
 	}
 	/* Make sure the length can be reported before taking a message. */
 	if (put_user(m->len, &um->len))
 		return -EFAULT;
-	r = chan_recv_iter(ch, &it, timeout);
+	r = chan_ep_recv(ep, &it, timeout);
 	if (r <= 0)
 		return r;
 	return put_user((u32)r, &um->len) ? -EFAULT : 1;
@@ -92,7 +92,7 @@ long chan_ioctl_batch(struct chan_ep *ep, struct file *file,
 			break;
 		}
 		for (i = 0; i < n; i++) {
-			ret = chan_batch_one(ep->ch, &m[i], um + done, send,
+			ret = chan_batch_one(ep, &m[i], um + done, send,
 					     &timeout);
 			if (ret <= 0)
 				break;
@@ -103,6 +103,9 @@ long chan_ioctl_batch(struct chan_ep *ep, struct file *file,
 		if (i < n && ret == 0)
 			break;		/* end of stream */
 	}
+	/* A broadcast gap met after some messages is the next call's news. */
+	if (ret == -EOVERFLOW && done)
+		atomic_set(&ep->sub->gap, 1);
 	if (put_user(done, &uarg->done))
 		return -EFAULT;
 	return done ? done : ret;

@@ -20,7 +20,8 @@ MODULE_PARM_DESC(dev_mode, "Permission bits of /dev/chan (default 0666)");
 
 #define CHAN_FEATURES	(CHAN_FEAT_QUEUE | CHAN_FEAT_POLICY | \
 			 CHAN_FEAT_NAMES | CHAN_FEAT_LIST | CHAN_FEAT_INFO | \
-			 CHAN_FEAT_BATCH)
+			 CHAN_FEAT_BATCH | CHAN_FEAT_ONESHOT | \
+			 CHAN_FEAT_RENDEZVOUS | CHAN_FEAT_BROADCAST)
 
 /**
  * chan_copy_struct_out() - copy an extensible structure to user space
@@ -91,6 +92,27 @@ int chan_get_struct(void *dst, size_t ksize, void __user *uarg, size_t min)
 	return copy_struct_from_user(dst, ksize, uarg, usize);
 }
 
+/* Capacity and policy as each kind allows them. */
+static int chan_create_check_kind(const struct chan_create *a)
+{
+	switch (a->kind) {
+	case CHAN_KIND_QUEUE:
+	case CHAN_KIND_BROADCAST:
+		return a->capacity ? 0 : -EINVAL;
+	case CHAN_KIND_ONESHOT:
+		if (a->capacity > 1)
+			return -EINVAL;
+		break;
+	case CHAN_KIND_RENDEZVOUS:
+		if (a->capacity)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return a->policy == CHAN_POLICY_BLOCK ? 0 : -EINVAL;
+}
+
 /**
  * chan_create_check() - validate creation arguments
  * @a: the arguments
@@ -99,8 +121,6 @@ int chan_get_struct(void *dst, size_t ksize, void __user *uarg, size_t min)
  */
 int chan_create_check(const struct chan_create *a)
 {
-	if (a->kind != CHAN_KIND_QUEUE)
-		return -EINVAL;
 	if (a->flags & ~CHAN_CREATE_FLAGS)
 		return -EINVAL;
 	if (a->policy > CHAN_POLICY_OVERWRITE)
@@ -109,7 +129,7 @@ int chan_create_check(const struct chan_create *a)
 		return -EINVAL;
 	if (a->__reserved0 || a->__reserved[0] || a->__reserved[1])
 		return -EINVAL;
-	if (!a->capacity || !a->msg_max)
+	if (chan_create_check_kind(a) || !a->msg_max)
 		return -EINVAL;
 	if (a->capacity > READ_ONCE(chan_max_capacity) ||
 	    a->capacity > (1U << 29))

@@ -32,7 +32,7 @@ static ssize_t chan_ep_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	struct chan_ep *ep = iocb->ki_filp->private_data;
 	long timeout = chan_ep_timeout(iocb);
 
-	return chan_recv_iter(ep->ch, to, &timeout);
+	return chan_ep_recv(ep, to, &timeout);
 }
 
 static ssize_t chan_ep_write_iter(struct kiocb *iocb, struct iov_iter *from)
@@ -53,7 +53,8 @@ static __poll_t chan_ep_poll(struct file *file, poll_table *pt)
 		poll_wait(file, &ch->recv_wq, pt);
 		/* Pairs with smp_mb() in wq_has_sleeper() of the sender. */
 		smp_mb();
-		if (chan_ring_readable(&ch->ring))
+		if (ep->sub ? chan_bcast_has(ch, ep->sub) :
+			      chan_ring_readable(&ch->ring))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		/* As for a pipe: hang-up once closed, data or not. */
 		if (READ_ONCE(ch->send_closed))
@@ -81,6 +82,8 @@ static long chan_ep_lost(struct chan_ep *ep, u64 __user *uptr)
 	u64 total = chan_lost(ep->ch);
 	s64 seen = atomic64_read(&ep->lost_seen);
 
+	if (ep->sub)
+		return put_user(chan_sub_lost(ep->sub), uptr);
 	/* Concurrent callers on one file each report a disjoint share. */
 	do {
 		if ((u64)seen >= total)
@@ -100,6 +103,16 @@ static long chan_ep_info(struct chan_ep *ep, void __user *uarg)
 		return -EINVAL;
 	chan_fill_info(ep->ch, &info, ep->role);
 	return chan_copy_struct_out(uarg, usize, &info, sizeof(info));
+}
+
+/* CHAN_IOC_SUBSCRIBE: a new subscriber on a new receive descriptor. */
+static long chan_ep_subscribe(struct chan_ep *ep, unsigned long flags)
+{
+	if (ep->role != CHAN_ROLE_RECV)
+		return -EBADF;
+	if (!ep->sub || flags & ~(unsigned long)(CHAN_CLOEXEC | CHAN_NONBLOCK))
+		return -EINVAL;
+	return chan_fd_install(ep->ch, CHAN_ROLE_RECV, flags);
 }
 
 static long chan_ep_ioctl(struct file *file, unsigned int cmd,
@@ -125,6 +138,8 @@ static long chan_ep_ioctl(struct file *file, unsigned int cmd,
 		return chan_ioctl_batch(ep, file, uarg, true);
 	case _IOC_NR(CHAN_IOC_RECV_BATCH):
 		return chan_ioctl_batch(ep, file, uarg, false);
+	case _IOC_NR(CHAN_IOC_SUBSCRIBE):
+		return chan_ep_subscribe(ep, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -135,6 +150,8 @@ static int chan_ep_release(struct inode *inode, struct file *file)
 	struct chan_ep *ep = file->private_data;
 	struct chan *ch = ep->ch;
 
+	if (ep->sub)
+		chan_sub_free(ch, ep->sub);
 	chan_end_put(ch, ep->role);
 	chan_put(ch);
 	kfree(ep);
@@ -194,15 +211,27 @@ struct file *chan_ep_file(struct chan *ch, u32 role, u32 flags)
 	ep->ch = ch;
 	ep->role = role;
 	atomic64_set(&ep->lost_seen, chan_lost(ch));
+	if (role == CHAN_ROLE_RECV && ch->kind == CHAN_KIND_BROADCAST) {
+		ep->sub = chan_sub_new(ch);
+		if (!ep->sub) {
+			file = ERR_PTR(-ENOMEM);
+			goto free_ep;
+		}
+	}
 
 	file = anon_inode_getfile(role == CHAN_ROLE_RECV ? "[chan-recv]" :
 				  "[chan-send]", &chan_ep_fops, ep, oflags);
-	if (IS_ERR(file)) {
-		kfree(ep);
-		return file;
-	}
+	if (IS_ERR(file))
+		goto free_sub;
 	file->f_mode |= FMODE_NOWAIT;
 	chan_get(ch);
 	chan_end_get(ch, role);
+	return file;
+
+free_sub:
+	if (ep->sub)
+		chan_sub_free(ch, ep->sub);
+free_ep:
+	kfree(ep);
 	return file;
 }

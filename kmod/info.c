@@ -49,7 +49,8 @@ void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role)
 	info->recv_waiters = atomic_read(&ch->recv_waiters);
 	info->closed = READ_ONCE(ch->send_closed);
 	info->id = ch->id;
-	info->depth = chan_ring_depth(&ch->ring);
+	info->depth = ch->kind == CHAN_KIND_BROADCAST ? chan_bcast_depth(ch) :
+		      chan_ring_depth(&ch->ring);
 	info->sent = atomic64_read(&ch->ring.sent);
 	info->received = atomic64_read(&ch->ring.received);
 	info->dropped = atomic64_read(&ch->dropped);

@@ -9,7 +9,9 @@
 #include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -23,11 +25,14 @@ struct ipc_namespace;
 struct iov_iter;
 struct seq_file;
 
+struct chan_sub;
+
 /* Module parameters (main.c). */
 extern unsigned int chan_max_capacity;
 extern unsigned int chan_max_msg_size;
 extern unsigned int chan_max_user_channels;
 extern unsigned long chan_max_user_bytes;
+extern unsigned int chan_spin_ns;
 
 /**
  * struct chan_user - what one user's channels cost (limits.c)
@@ -57,8 +62,10 @@ struct chan_user {
  * @send_closed: 1 once closed for sending; stored with release
  * @sp_busy: a sender of a single-producer channel is in progress
  * @sc_busy: a receiver of a single-consumer channel is in progress
- * @send_waiters: tasks sleeping in a send
- * @recv_waiters: tasks sleeping in a receive
+ * @oneshot_sent: a oneshot channel's send has begun (and, once the channel
+ *	is closed for sending, succeeded)
+ * @send_waiters: tasks waiting (spinning or sleeping) in a send
+ * @recv_waiters: tasks waiting (spinning or sleeping) in a receive
  * @dropped: messages discarded by %CHAN_POLICY_DROP_NEWEST
  * @overwritten: messages discarded by %CHAN_POLICY_OVERWRITE
  * @send_waits: times a sender slept
@@ -66,7 +73,8 @@ struct chan_user {
  * @kind: &enum chan_kind
  * @flags: %CHAN_SINGLE_PRODUCER / %CHAN_SINGLE_CONSUMER
  * @policy: &enum chan_policy
- * @capacity: slots in the ring
+ * @capacity: slots in the ring, as reported (0 for rendezvous, whose ring
+ *	has one slot)
  * @msg_max: largest message
  * @mode: permission bits
  * @uid: owner
@@ -80,6 +88,8 @@ struct chan_user {
  * @named: the name table holds a reference, and counts as one sender and
  *	one receiver
  * @name: NUL-terminated name, empty if anonymous
+ * @subs: broadcast subscribers (&struct chan_sub), walked under RCU
+ * @subs_lock: serialises changes to @subs
  * @wake_work: wakes both queues for a caller that may not (hardirq, NMI,
  *	softirq, interrupts off)
  * @free_work: frees the channel when its last reference went in such a
@@ -96,6 +106,7 @@ struct chan {
 	int send_closed;
 	atomic_t sp_busy;
 	atomic_t sc_busy;
+	atomic_t oneshot_sent;
 	atomic_t send_waiters;
 	atomic_t recv_waiters;
 	atomic64_t dropped;
@@ -119,6 +130,8 @@ struct chan {
 	struct hlist_node name_node;
 	bool named;
 	char name[CHAN_NAME_MAX];
+	struct list_head subs;
+	spinlock_t subs_lock;		/* serialises changes to subs */
 	struct irq_work wake_work;
 	struct work_struct free_work;
 };
@@ -134,11 +147,32 @@ static inline bool chan_may_wake_now(void)
  * @ch: the channel
  * @role: &enum chan_role
  * @lost_seen: dropped + overwritten when CHAN_IOC_LOST last asked
+ * @sub: the subscriber of a broadcast receive endpoint, else NULL
  */
 struct chan_ep {
 	struct chan *ch;
 	u32 role;
 	atomic64_t lost_seen;
+	struct chan_sub *sub;
+};
+
+/**
+ * struct chan_sub - one subscriber of a broadcast channel
+ * @pos: the next position to read; moved with cmpxchg() (files sharing
+ *	the endpoint share the cursor)
+ * @gap: the cursor was lapped and the next read reports it
+ * @lost: messages missed by being lapped
+ * @lost_seen: @lost when CHAN_IOC_LOST last asked
+ * @node: in &chan.subs
+ * @rcu: frees it after producers walking the list are done
+ */
+struct chan_sub {
+	u32 pos;
+	atomic_t gap;
+	atomic64_t lost;
+	atomic64_t lost_seen;
+	struct list_head node;
+	struct rcu_head rcu;
 };
 
 /* The channel object (object.c). */
@@ -167,10 +201,39 @@ int chan_permission(struct chan *ch, int may);
 void chan_names_exit(void);
 
 /* The data path (xfer.c). */
+void chan_wake_recv(struct chan *ch);
+void chan_wake_send(struct chan *ch);
+u64 chan_spin_deadline(void);
+bool chan_spin_more(u64 end);
+ssize_t chan_send_queue(struct chan *ch, struct iov_iter *from, size_t len,
+			long *timeout, u32 *pos);
+bool chan_send_broken(struct chan *ch);
+int chan_wait_send(struct chan *ch, long *timeout);
+void chan_pass_wake(struct chan *ch, bool send);
+ssize_t chan_ep_recv(struct chan_ep *ep, struct iov_iter *to, long *timeout);
 ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, long *timeout);
 ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, long *timeout);
 bool chan_recv_ready(struct chan *ch);
 bool chan_send_ready(struct chan *ch);
+
+/* Oneshot and rendezvous sends (kinds.c). */
+ssize_t chan_send_oneshot(struct chan *ch, struct iov_iter *from, size_t len,
+			  long *timeout);
+ssize_t chan_send_rendezvous(struct chan *ch, struct iov_iter *from,
+			     size_t len, long *timeout);
+
+/* The broadcast kind (broadcast.c). */
+void chan_bcast_init(struct chan *ch);
+struct chan_sub *chan_sub_new(struct chan *ch);
+void chan_sub_free(struct chan *ch, struct chan_sub *sub);
+bool chan_bcast_writable(struct chan *ch);
+bool chan_bcast_has(struct chan *ch, struct chan_sub *sub);
+ssize_t chan_send_bcast(struct chan *ch, struct iov_iter *from, size_t len,
+			long *timeout);
+ssize_t chan_recv_bcast(struct chan *ch, struct chan_sub *sub,
+			struct iov_iter *to, long *timeout);
+u64 chan_sub_lost(struct chan_sub *sub);
+u32 chan_bcast_depth(struct chan *ch);
 
 /* Endpoint files (ep.c). */
 struct file *chan_ep_file(struct chan *ch, u32 role, u32 flags);

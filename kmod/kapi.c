@@ -212,16 +212,21 @@ EXPORT_SYMBOL_GPL(chan_fd_install);
  * @timeout: jiffies to wait for room: 0 never sleeps, MAX_SCHEDULE_TIMEOUT
  *	waits for ever
  *
+ * A rendezvous channel's send must wait for its receiver, so with @timeout
+ * 0 it fails with -EAGAIN.
+ *
  * Context: any context with @timeout 0 (hardirq and softirq included);
  * otherwise process context, may sleep.
  * Return: @len, or -EMSGSIZE, -EPIPE, -EAGAIN, -ETIMEDOUT, -EBUSY,
- * -ERESTARTSYS.
+ * -EALREADY (oneshot), -ERESTARTSYS.
  */
 ssize_t chan_ksend(struct chan *ch, const void *buf, size_t len, long timeout)
 {
 	struct kvec kv = { .iov_base = (void *)buf, .iov_len = len };
 	struct iov_iter it;
 
+	if (!timeout && ch->kind == CHAN_KIND_RENDEZVOUS)
+		return -EAGAIN;
 	if (timeout)
 		might_sleep();
 	iov_iter_kvec(&it, ITER_SOURCE, &kv, 1, len);

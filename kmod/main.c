@@ -33,6 +33,11 @@ module_param_named(max_user_bytes, chan_max_user_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_user_bytes,
 		 "Ring memory one user may own in bytes (default 64 MiB)");
 
+unsigned int chan_spin_ns = 50000;
+module_param_named(spin_ns, chan_spin_ns, uint, 0644);
+MODULE_PARM_DESC(spin_ns,
+		 "Nanoseconds a blocking send or receive spins before it sleeps; 0 never spins (default 50000)");
+
 static int __init chan_init(void)
 {
 	int ret;

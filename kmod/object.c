@@ -59,14 +59,14 @@ static void chan_put_ipc_ns(struct ipc_namespace *ns)
 
 /**
  * chan_ring_bytes() - ring memory a channel of this shape needs
- * @capacity: requested capacity, at most 2^31
+ * @capacity: requested capacity, at most 2^31 (0: one slot)
  * @msg_max: largest message
  *
  * Return: bytes, computed without overflow.
  */
 size_t chan_ring_bytes(u32 capacity, u32 msg_max)
 {
-	u64 cap = roundup_pow_of_two(capacity);
+	u64 cap = roundup_pow_of_two(capacity ?: 1);
 
 	return (size_t)(cap * chan_ring_stride(msg_max));
 }
@@ -83,7 +83,7 @@ size_t chan_ring_bytes(u32 capacity, u32 msg_max)
 struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 			size_t bytes)
 {
-	u32 cap = roundup_pow_of_two(args->capacity);
+	u32 cap = roundup_pow_of_two(args->capacity ?: 1);
 	bool mp, mc;
 	struct chan *ch;
 	void *slots;
@@ -97,12 +97,23 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 		return NULL;
 	}
 
-	/* Overwriting makes producers consume too: the ring needs MC. */
-	mp = !(args->flags & CHAN_SINGLE_PRODUCER);
+	/*
+	 * Overwriting makes producers consume too, and so does a rendezvous
+	 * sender taking its message back: those rings need MC.  A oneshot
+	 * channel has one send, which can always give its slot back.
+	 */
+	mp = (!(args->flags & CHAN_SINGLE_PRODUCER) &&
+	      args->kind != CHAN_KIND_ONESHOT) ||
+	     args->kind == CHAN_KIND_BROADCAST;
 	mc = !(args->flags & CHAN_SINGLE_CONSUMER) ||
-	     args->policy == CHAN_POLICY_OVERWRITE;
+	     args->policy == CHAN_POLICY_OVERWRITE ||
+	     args->kind == CHAN_KIND_RENDEZVOUS;
 	chan_ring_init(&ch->ring, slots, cap, args->msg_max, mp, mc, 0);
+	if (args->kind == CHAN_KIND_BROADCAST)
+		chan_bcast_init(ch);
 
+	INIT_LIST_HEAD(&ch->subs);
+	spin_lock_init(&ch->subs_lock);
 	init_waitqueue_head(&ch->recv_wq);
 	init_waitqueue_head(&ch->send_wq);
 	init_irq_work(&ch->wake_work, chan_wake_work);
@@ -110,7 +121,7 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 	ch->kind = args->kind;
 	ch->flags = args->flags & (CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER);
 	ch->policy = args->policy;
-	ch->capacity = cap;
+	ch->capacity = args->kind == CHAN_KIND_RENDEZVOUS ? 0 : cap;
 	ch->msg_max = args->msg_max;
 	ch->mode = args->mode & 0777;
 	ch->uid = current_euid();

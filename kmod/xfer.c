@@ -25,8 +25,10 @@
  * sees the published slot and does not sleep.  Pollers get the same
  * guarantee from the smp_mb() after poll_wait() in ep.c.
  */
+#include <linux/cpumask.h>
 #include <linux/kcsan-checks.h>
 #include <linux/poll.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/uio.h>
 #include <linux/wait.h>
@@ -37,7 +39,13 @@
 /* How often an overwriting sender retries before it drops its message. */
 #define CHAN_OVERWRITE_TRIES	64
 
-static void chan_wake_recv(struct chan *ch)
+/**
+ * chan_wake_recv() - wake one receiver and the pollers of the receive end
+ * @ch: the channel
+ *
+ * Context: any; deferred to irq_work where waking is not allowed.
+ */
+void chan_wake_recv(struct chan *ch)
 {
 	/* smp_mb() inside pairs with set_current_state() of the waiter. */
 	if (!wq_has_sleeper(&ch->recv_wq))
@@ -49,7 +57,13 @@ static void chan_wake_recv(struct chan *ch)
 		irq_work_queue(&ch->wake_work);
 }
 
-static void chan_wake_send(struct chan *ch)
+/**
+ * chan_wake_send() - wake one sender and the pollers of the send end
+ * @ch: the channel
+ *
+ * Context: any; deferred to irq_work where waking is not allowed.
+ */
+void chan_wake_send(struct chan *ch)
 {
 	/* smp_mb() inside pairs with set_current_state() of the waiter. */
 	if (!wq_has_sleeper(&ch->send_wq))
@@ -67,10 +81,21 @@ static void chan_wake_send(struct chan *ch)
  * exclusive sleeper a wakeup chose; if what it was woken for is still
  * there, wake the next one.
  */
-static void chan_pass_wake(struct chan *ch, bool send)
+static bool chan_writable(struct chan *ch)
 {
-	if (send ? chan_ring_writable(&ch->ring) :
-		   chan_ring_readable(&ch->ring))
+	if (ch->kind == CHAN_KIND_BROADCAST)
+		return chan_bcast_writable(ch);
+	return chan_ring_writable(&ch->ring);
+}
+
+/**
+ * chan_pass_wake() - hand on a wakeup this caller did not use
+ * @ch: the channel
+ * @send: a sender (true) or a receiver (false) is leaving
+ */
+void chan_pass_wake(struct chan *ch, bool send)
+{
+	if (send ? chan_writable(ch) : chan_ring_readable(&ch->ring))
 		send ? chan_wake_send(ch) : chan_wake_recv(ch);
 }
 
@@ -108,7 +133,13 @@ bool chan_recv_ready(struct chan *ch)
 	return chan_ring_readable(&ch->ring) || chan_eof(ch);
 }
 
-static bool chan_send_broken(struct chan *ch)
+/**
+ * chan_send_broken() - would a send fail with EPIPE?
+ * @ch: the channel
+ *
+ * Return: true with no receiver left or once closed for sending.
+ */
+bool chan_send_broken(struct chan *ch)
 {
 	return !atomic_read(&ch->receivers) || READ_ONCE(ch->send_closed);
 }
@@ -117,13 +148,16 @@ static bool chan_send_broken(struct chan *ch)
  * chan_send_ready() - would a send return without sleeping?
  * @ch: the channel
  *
- * Return: true if there is room, the policy never blocks, or the send
- * would fail.
+ * Return: true if there is room (on a rendezvous channel: and a receiver
+ * waits), the policy never blocks, or the send would fail.
  */
 bool chan_send_ready(struct chan *ch)
 {
+	if (ch->kind == CHAN_KIND_RENDEZVOUS)
+		return (atomic_read(&ch->recv_waiters) &&
+			chan_ring_writable(&ch->ring)) || chan_send_broken(ch);
 	return ch->policy != CHAN_POLICY_BLOCK ||
-	       chan_ring_writable(&ch->ring) || chan_send_broken(ch);
+	       chan_writable(ch) || chan_send_broken(ch);
 }
 
 /*
@@ -162,18 +196,78 @@ static int chan_wait(wait_queue_head_t *wq, bool (*ready)(struct chan *),
 	return ret;
 }
 
-static bool chan_send_wait_ready(struct chan *ch)
+/**
+ * chan_spin_deadline() - start a bounded spin before sleeping
+ *
+ * Before sleeping, a waiter spins for up to spin_ns while the other side
+ * is likely running on another CPU: a reply or a freed slot that arrives
+ * within the spin costs neither side a sleep nor a wakeup (the other
+ * side's wq_has_sleeper() finds nobody on the queue).  No spin on a
+ * uniprocessor or when spin_ns is 0.
+ *
+ * Return: the local_clock() deadline of the spin, or 0 for no spin.
+ */
+u64 chan_spin_deadline(void)
 {
-	return chan_ring_writable(&ch->ring) || chan_send_broken(ch);
+	u32 ns = READ_ONCE(chan_spin_ns);
+
+	if (!ns || num_online_cpus() < 2)
+		return 0;
+	return local_clock() + ns;
 }
 
-static int chan_wait_send(struct chan *ch, long *timeout)
+/**
+ * chan_spin_more() - spin once more?
+ * @end: deadline from chan_spin_deadline()
+ *
+ * Return: false once the deadline passed, this CPU is wanted elsewhere or
+ * a signal is pending.
+ */
+bool chan_spin_more(u64 end)
+{
+	cpu_relax();
+	return !need_resched() && !signal_pending(current) &&
+	       local_clock() < end;
+}
+
+static bool chan_spin(bool (*ready)(struct chan *), struct chan *ch)
+{
+	u64 end = chan_spin_deadline();
+
+	if (!end)
+		return false;
+	do {
+		if (ready(ch))
+			return true;
+	} while (chan_spin_more(end));
+	return ready(ch);
+}
+
+static bool chan_send_wait_ready(struct chan *ch)
+{
+	return chan_writable(ch) || chan_send_broken(ch);
+}
+
+/**
+ * chan_wait_send() - wait for room to send
+ * @ch: the channel
+ * @timeout: jiffies, updated; MAX_SCHEDULE_TIMEOUT for ever
+ *
+ * Context: process context, sleeps.
+ * Return: 0 when there may be room or a send would fail, -ERESTARTSYS or
+ * -ETIMEDOUT.
+ */
+int chan_wait_send(struct chan *ch, long *timeout)
 {
 	int ret;
 
 	might_sleep();
-	trace_chan_wait(ch->id, true);
 	atomic_inc(&ch->send_waiters);
+	if (chan_spin(chan_send_wait_ready, ch)) {
+		atomic_dec(&ch->send_waiters);
+		return 0;
+	}
+	trace_chan_wait(ch->id, true);
 	atomic64_inc(&ch->send_waits);
 	ret = chan_wait(&ch->send_wq, chan_send_wait_ready, ch, timeout);
 	atomic_dec(&ch->send_waiters);
@@ -185,8 +279,20 @@ static int chan_wait_recv(struct chan *ch, long *timeout)
 	int ret;
 
 	might_sleep();
-	trace_chan_wait(ch->id, false);
 	atomic_inc(&ch->recv_waiters);
+	/*
+	 * A rendezvous sender may now go ahead: tell pollers of the send
+	 * end.  The smp_mb() in chan_wake_send() orders the increment before
+	 * the look at the queue; it pairs with the barrier after poll_wait()
+	 * in ep.c, before the poller reads recv_waiters.
+	 */
+	if (ch->kind == CHAN_KIND_RENDEZVOUS)
+		chan_wake_send(ch);
+	if (chan_spin(chan_recv_ready, ch)) {
+		atomic_dec(&ch->recv_waiters);
+		return 0;
+	}
+	trace_chan_wait(ch->id, false);
 	atomic64_inc(&ch->recv_waits);
 	ret = chan_wait(&ch->recv_wq, chan_recv_ready, ch, timeout);
 	atomic_dec(&ch->recv_waiters);
@@ -236,7 +342,7 @@ static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
 			 * Our claim is visible to chan_eof() before this
 			 * second look at the close: the cmpxchg() of tail in
 			 * chan_ring_reserve() (several producers) or of
-			 * sp_busy in chan_send_iter() (one producer) was a
+			 * sp_busy in chan_send_queue() (one producer) was a
 			 * full barrier.
 			 */
 			if (!READ_ONCE(ch->send_closed))
@@ -269,7 +375,7 @@ static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
 }
 
 static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
-			   size_t len, long *timeout)
+			   size_t len, long *timeout, u32 *posp)
 {
 	bool dropped = false;
 	struct chan_slot *s;
@@ -295,11 +401,48 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 		chan_wake_recv(ch);
 		return -EFAULT;
 	}
+	*posp = pos;
 	chan_ring_publish(&ch->ring, pos, len);
 	atomic64_inc(&ch->ring.sent);
 	trace_chan_send(ch->id, len, chan_ring_depth(&ch->ring));
 	chan_wake_recv(ch);
 	return len;
+}
+
+/**
+ * chan_send_queue() - queue one message of @len bytes
+ * @ch: the channel
+ * @from: the message, 1 to msg_max bytes
+ * @len: iov_iter_count(@from)
+ * @timeout: as for chan_send_iter()
+ * @pos: out: the message's position in the ring, when it was queued (not
+ *	when a policy dropped it)
+ *
+ * Return: as for chan_send_iter().
+ */
+ssize_t chan_send_queue(struct chan *ch, struct iov_iter *from, size_t len,
+			long *timeout, u32 *pos)
+{
+	ssize_t ret;
+
+	if (ch->ring.mp) {
+		ret = __chan_send(ch, from, len, timeout, pos);
+		if (ret < 0)
+			chan_pass_wake(ch, true);
+		return ret;
+	}
+
+	/* Full barrier on success: see chan_eof(). */
+	if (atomic_cmpxchg(&ch->sp_busy, 0, 1))
+		return -EBUSY;
+	ret = __chan_send(ch, from, len, timeout, pos);
+	/* Pairs with the cmpxchg() of the next sender. */
+	atomic_set_release(&ch->sp_busy, 0);
+	/* A reader may be waiting for us to finish to see the end of stream. */
+	smp_mb__after_atomic();
+	if (READ_ONCE(ch->send_closed))
+		chan_wake_all(ch);
+	return ret;
 }
 
 /**
@@ -313,35 +456,27 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
  * Return: the length sent (0 for an empty message, which queues nothing),
  * -EMSGSIZE, -EPIPE, -EAGAIN (full and *@timeout was 0), -ETIMEDOUT,
  * -EBUSY (a second concurrent sender on a single-producer channel),
- * -EFAULT or -ERESTARTSYS.
+ * -EALREADY (a oneshot channel's message was sent), -EFAULT or
+ * -ERESTARTSYS.
  */
 ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, long *timeout)
 {
 	size_t len = iov_iter_count(from);
-	ssize_t ret;
+	u32 pos;
 
 	if (!len)
 		return 0;
 	if (len > ch->msg_max)
 		return -EMSGSIZE;
-	if (ch->ring.mp) {
-		ret = __chan_send(ch, from, len, timeout);
-		if (ret < 0)
-			chan_pass_wake(ch, true);
-		return ret;
+	switch (ch->kind) {
+	case CHAN_KIND_ONESHOT:
+		return chan_send_oneshot(ch, from, len, timeout);
+	case CHAN_KIND_RENDEZVOUS:
+		return chan_send_rendezvous(ch, from, len, timeout);
+	case CHAN_KIND_BROADCAST:
+		return chan_send_bcast(ch, from, len, timeout);
 	}
-
-	/* Full barrier on success: see chan_eof(). */
-	if (atomic_cmpxchg(&ch->sp_busy, 0, 1))
-		return -EBUSY;
-	ret = __chan_send(ch, from, len, timeout);
-	/* Pairs with the cmpxchg() of the next sender. */
-	atomic_set_release(&ch->sp_busy, 0);
-	/* A reader may be waiting for us to finish to see the end of stream. */
-	smp_mb__after_atomic();
-	if (READ_ONCE(ch->send_closed))
-		chan_wake_all(ch);
-	return ret;
+	return chan_send_queue(ch, from, len, timeout, &pos);
 }
 
 /*
@@ -422,15 +557,19 @@ static ssize_t __chan_recv(struct chan *ch, struct iov_iter *to,
  *
  * Context: any context if *@timeout is 0; otherwise process context, may
  * sleep.
+ * A broadcast channel has no receiver outside its subscribers: -EINVAL.
+ *
  * Return: the message length, 0 at end of stream, -EMSGSIZE if @to is too
  * small (the message stays queued), -EAGAIN, -ETIMEDOUT, -EBUSY (a second
- * concurrent receiver on a single-consumer channel), -EFAULT or
- * -ERESTARTSYS.
+ * concurrent receiver on a single-consumer channel), -EFAULT,
+ * -ERESTARTSYS or -EINVAL.
  */
 ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, long *timeout)
 {
 	ssize_t ret;
 
+	if (ch->kind == CHAN_KIND_BROADCAST)
+		return -EINVAL;
 	if (!(ch->flags & CHAN_SINGLE_CONSUMER)) {
 		ret = __chan_recv(ch, to, timeout);
 		if (ret < 0)
@@ -443,4 +582,20 @@ ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, long *timeout)
 	/* Pairs with the cmpxchg() of the next receiver. */
 	atomic_set_release(&ch->sc_busy, 0);
 	return ret;
+}
+
+/**
+ * chan_ep_recv() - receive one message through a receive endpoint
+ * @ep: the endpoint (a broadcast subscriber or any other receiver)
+ * @to: room for the message
+ * @timeout: as for chan_recv_iter()
+ *
+ * Return: as for chan_recv_iter(); on a broadcast channel as for
+ * chan_recv_bcast().
+ */
+ssize_t chan_ep_recv(struct chan_ep *ep, struct iov_iter *to, long *timeout)
+{
+	if (ep->sub)
+		return chan_recv_bcast(ep->ch, ep->sub, to, timeout);
+	return chan_recv_iter(ep->ch, to, timeout);
 }

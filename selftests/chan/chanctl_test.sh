@@ -19,7 +19,7 @@ expect() {	# expect NAME WANT GOT
 q=ctl.$$
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..19"
 "$C" create "$q" -c 4 -m 32 -M 0640; expect "create exits 0" 0 $?
 "$C" create "$q" 2>/tmp/ctl.err; expect "create again exits 1" 1 $?
 expect "create again says why" \
@@ -51,6 +51,13 @@ expect "the refusal names channel and reason" \
 expect "a removed channel is gone" \
 	"chanctl: cannot open channel '$q': No such file or directory" \
 	"$(cat /tmp/ctl.err)"
+"$C" create "$q.r" -k rendezvous; expect "create -k rendezvous exits 0" 0 $?
+expect "ls shows a rendezvous channel with capacity 0" "rendezvous 0" \
+	"$("$C" ls | awk -v n="$q.r" '$2 == n {print $3, $7}')"
+"$C" rm "$q.r"
+"$C" create "$q.k" -k bogus 2>/tmp/ctl.err
+expect "an unknown kind exits 2 and says so" \
+	"2 chanctl: unknown kind 'bogus'" "$? $(cat /tmp/ctl.err)"
 "$C" bogus >/dev/null 2>&1; expect "an unknown command exits 2" 2 $?
 "$C" --help | grep -q '^usage: chanctl'; expect "--help prints usage" 0 $?
 exit $failed

@@ -25,9 +25,11 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: chanctl COMMAND [ARGS]\n"
 "\n"
-"  create NAME [-c CAP] [-m MSGMAX] [-p POLICY] [-M MODE] [--sp] [--sc]\n"
-"                  make a named queue channel (POLICY: block, fail,\n"
-"                  drop, overwrite; MODE in octal, default 0600)\n"
+"  create NAME [-k KIND] [-c CAP] [-m MSGMAX] [-p POLICY] [-M MODE]\n"
+"              [--sp] [--sc]\n"
+"                  make a named channel (KIND: queue, oneshot,\n"
+"                  rendezvous, broadcast; POLICY: block, fail, drop, overwrite;\n"
+"                  MODE in octal, default 0600)\n"
 "  ls              list the channels of this IPC namespace\n"
 "  stat NAME [-i SECS] [-n COUNT]\n"
 "                  show a channel's counters; refreshes on a terminal\n"
@@ -100,22 +102,54 @@ static int parse_policy(const char *s)
 	return -1;
 }
 
+static const char *const kind_names[] = {
+	[CHAN_KIND_QUEUE] = "queue",
+	[CHAN_KIND_ONESHOT] = "oneshot",
+	[CHAN_KIND_RENDEZVOUS] = "rendezvous",
+	[CHAN_KIND_BROADCAST] = "broadcast",
+};
+
+static const char *kind_name(uint32_t k)
+{
+	return k && k <= CHAN_KIND_BROADCAST ? kind_names[k] : "?";
+}
+
+/* Returns the kind, or 0 if @s names none. */
+static uint32_t parse_kind(const char *s)
+{
+	uint32_t k;
+
+	for (k = CHAN_KIND_QUEUE; k <= CHAN_KIND_BROADCAST; k++)
+		if (!strcmp(s, kind_names[k]))
+			return k;
+	return 0;
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "sp", no_argument, NULL, 'P' },
 		{ "sc", no_argument, NULL, 'C' },
+		{ "kind", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct chan_create c = {
 		.size = sizeof(c), .kind = CHAN_KIND_QUEUE, .capacity = 64,
 		.msg_max = 4096, .mode = 0600, .flags = CHAN_CLOEXEC,
 	};
-	int opt, dev, pol;
+	int opt, dev, pol, cap = -1;
 
-	while ((opt = getopt_long(argc, argv, "c:m:p:M:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:m:p:M:k:", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': c.capacity = strtoul(optarg, NULL, 0); break;
+		case 'c': cap = strtoul(optarg, NULL, 0); break;
+		case 'k':
+			c.kind = parse_kind(optarg);
+			if (!c.kind) {
+				fprintf(stderr, "%s: unknown kind '%s'\n",
+					prog, optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'm': c.msg_max = strtoul(optarg, NULL, 0); break;
 		case 'M': c.mode = strtoul(optarg, NULL, 8); break;
 		case 'P': c.flags |= CHAN_SINGLE_PRODUCER; break;
@@ -139,6 +173,9 @@ static int cmd_create(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	c.name = (uintptr_t)argv[optind];
+	c.capacity = cap >= 0 ? (uint32_t)cap :
+		     c.kind == CHAN_KIND_QUEUE ||
+		     c.kind == CHAN_KIND_BROADCAST ? 64 : 0;
 	dev = dev_open();
 	if (ioctl(dev, CHAN_IOC_CREATE, &c))
 		return die("cannot create channel", argv[optind], errno);
@@ -179,16 +216,16 @@ static struct chan_info *list_all(uint32_t *n)
 
 static void print_header(void)
 {
-	printf("%-5s %-20s %-6s %-5s %-4s %-9s %6s %6s %10s %10s %8s %8s %4s %4s\n",
+	printf("%-5s %-20s %-10s %-5s %-4s %-9s %6s %6s %10s %10s %8s %8s %4s %4s\n",
 	       "ID", "NAME", "KIND", "UID", "MODE", "POLICY", "CAP", "DEPTH",
 	       "SENT", "RECEIVED", "DROPPED", "OVERWR", "SND", "RCV");
 }
 
 static void print_row(const struct chan_info *i)
 {
-	printf("%-5llu %-20s %-6s %-5u %04o %-9s %6u %6llu %10llu %10llu %8llu %8llu %4u %4u\n",
+	printf("%-5llu %-20s %-10s %-5u %04o %-9s %6u %6llu %10llu %10llu %8llu %8llu %4u %4u\n",
 	       (unsigned long long)i->id, i->name[0] ? i->name : "-",
-	       i->kind == CHAN_KIND_QUEUE ? "queue" : "?", i->uid, i->mode,
+	       kind_name(i->kind), i->uid, i->mode,
 	       policy_name(i->policy), i->capacity,
 	       (unsigned long long)i->depth, (unsigned long long)i->sent,
 	       (unsigned long long)i->received,
@@ -415,8 +452,10 @@ static int cmd_rm(int argc, char **argv)
 static int cmd_version(int argc, char **argv)
 {
 	static const char *const feat[] = {
-		"queue", "policy", "names", "list", "info",
+		"queue", "policy", "names", "list", "info", "batch",
+		"oneshot", "rendezvous", "broadcast",
 	};
+	const int nfeat = sizeof(feat) / sizeof(feat[0]);
 	struct chan_version v = { .size = sizeof(v) };
 	int dev = dev_open(), k;
 
@@ -426,7 +465,7 @@ static int cmd_version(int argc, char **argv)
 	       CHAN_ABI_VERSION);
 	for (k = 0; k < 64; k++)
 		if (v.features & (1ULL << k))
-			printf(" %s", k < 5 ? feat[k] : "?");
+			printf(" %s", k < nfeat ? feat[k] : "?");
 	printf("\nmax capacity %u messages, max message %u bytes\n",
 	       v.max_capacity, v.max_msg_size);
 	return 0;

@@ -30,6 +30,9 @@
  * @CHAN_FEAT_LIST: CHAN_IOC_LIST
  * @CHAN_FEAT_INFO: CHAN_IOC_INFO, CHAN_IOC_LOST and show_fdinfo
  * @CHAN_FEAT_BATCH: CHAN_IOC_SEND_BATCH and CHAN_IOC_RECV_BATCH
+ * @CHAN_FEAT_ONESHOT: the oneshot kind
+ * @CHAN_FEAT_RENDEZVOUS: the rendezvous kind
+ * @CHAN_FEAT_BROADCAST: the broadcast kind and CHAN_IOC_SUBSCRIBE
  */
 enum chan_feature {
 	CHAN_FEAT_QUEUE		= 1 << 0,
@@ -37,17 +40,65 @@ enum chan_feature {
 	CHAN_FEAT_NAMES		= 1 << 2,
 	CHAN_FEAT_LIST		= 1 << 3,
 	CHAN_FEAT_INFO		= 1 << 4,
-	CHAN_FEAT_BATCH		= 1 << 5
+	CHAN_FEAT_BATCH		= 1 << 5,
+	CHAN_FEAT_ONESHOT	= 1 << 6,
+	CHAN_FEAT_RENDEZVOUS	= 1 << 7,
+	CHAN_FEAT_BROADCAST	= 1 << 8
 };
 
 /**
  * enum chan_kind - what a channel does with a message
  * @CHAN_KIND_QUEUE: each message reaches exactly one receiver, in FIFO order
  *	per producer
+ *
+ * Receiving, poll() and closing work the same for every kind.
+ * @CHAN_KIND_ONESHOT: carries one message.  The first send that succeeds
+ *	closes the channel for sending; any later send fails with
+ *	%EALREADY.  The receiver gets the message and then end of stream, or
+ *	end of stream alone if every sender closed without sending.  A send
+ *	that fails (%EFAULT, %EPIPE, %EINTR) sends nothing and may be
+ *	retried; a second send racing the first gets %EALREADY.  Capacity 0
+ *	or 1, policy %CHAN_POLICY_BLOCK.
+ * @CHAN_KIND_RENDEZVOUS: Go's unbuffered channel (capacity 0, policy
+ *	%CHAN_POLICY_BLOCK): a send returns only once a receiver has taken
+ *	its message.  A send that fails or times out withdraws its message,
+ *	so no receiver ever sees it; if a receiver took it first, the send
+ *	succeeds.  A non-blocking send (O_NONBLOCK, or a zero timeout)
+ *	succeeds only if a receiver is waiting in a receive, and then waits at
+ *	most %CHAN_RENDEZVOUS_HANDOFF_MS for it to take the message
+ *	(%EAGAIN otherwise); from a context that cannot sleep it always fails
+ *	with %EAGAIN.  poll() reports a send endpoint writable only while a
+ *	receiver waits and no other message is in flight.  Only the first
+ *	message of a batch waits; the others go only to waiting receivers.
+ * @CHAN_KIND_BROADCAST: every receive endpoint is a subscriber with a
+ *	cursor of its own and receives every message sent after it
+ *	subscribed, in order.  Each CHAN_IOC_OPEN of the name for receiving
+ *	and each CHAN_IOC_SUBSCRIBE makes a new subscriber; dup(), fork()
+ *	and SCM_RIGHTS share one.  Policies: %CHAN_POLICY_BLOCK (the slowest
+ *	subscriber holds senders back), %CHAN_POLICY_FAIL,
+ *	%CHAN_POLICY_DROP_NEWEST, and %CHAN_POLICY_OVERWRITE (senders never
+ *	wait; a subscriber that falls a whole ring behind loses the oldest
+ *	messages: its next read fails once with %EOVERFLOW, CHAN_IOC_LOST
+ *	on it returns exactly how many it missed, and the read after goes
+ *	on with the oldest message left; the stream stays open).  With no
+ *	subscriber (a named channel nobody opened for receiving) a send
+ *	succeeds and counts the message in &chan_info.dropped.
+ *	&chan_info.received counts deliveries, one per subscriber per
+ *	message, and &chan_info.depth what the slowest subscriber has yet to
+ *	read.
  */
 enum chan_kind {
-	CHAN_KIND_QUEUE		= 1
+	CHAN_KIND_QUEUE		= 1,
+	CHAN_KIND_ONESHOT	= 2,
+	CHAN_KIND_RENDEZVOUS	= 3,
+	CHAN_KIND_BROADCAST	= 4
 };
+
+/**
+ * define CHAN_RENDEZVOUS_HANDOFF_MS - longest a nonblocking rendezvous send
+ * waits for the receiver it found waiting to take its message
+ */
+#define CHAN_RENDEZVOUS_HANDOFF_MS	20
 
 /**
  * enum chan_policy - what a send does when the channel is full
@@ -107,8 +158,9 @@ struct chan_version {
  * @kind: in: &enum chan_kind
  * @flags: in: &enum chan_create_flags
  * @policy: in: &enum chan_policy
- * @capacity: in: number of messages the ring holds, at least 1; rounded up
- *	to a power of two
+ * @capacity: in: number of messages the ring holds; rounded up to a power
+ *	of two.  A queue or broadcast channel needs at least 1, a oneshot
+ *	channel 0 or 1, a rendezvous channel exactly 0.
  * @msg_max: in: largest message in bytes, at least 1
  * @mode: in: permission bits (0777 mask) checked by CHAN_IOC_OPEN: read
  *	permission to receive, write permission to send; ignored without @name
@@ -189,7 +241,8 @@ struct chan_unlink {
  * @kind: &enum chan_kind
  * @flags: %CHAN_SINGLE_PRODUCER and %CHAN_SINGLE_CONSUMER as created
  * @policy: &enum chan_policy
- * @capacity: ring size in messages (a power of two)
+ * @capacity: ring size in messages (a power of two; 0 for a rendezvous
+ *	channel)
  * @msg_max: largest message in bytes
  * @mode: permission bits
  * @uid: owner (creator's effective uid, in the caller's user namespace)
@@ -197,8 +250,8 @@ struct chan_unlink {
  * @role: &enum chan_role of the endpoint asked (0 in a listing)
  * @senders: open send endpoints
  * @receivers: open receive endpoints
- * @send_waiters: tasks sleeping in a send
- * @recv_waiters: tasks sleeping in a receive
+ * @send_waiters: tasks waiting (spinning or sleeping) in a send
+ * @recv_waiters: tasks waiting (spinning or sleeping) in a receive
  * @closed: 1 once the channel is closed for sending
  * @__reserved0: zero
  * @id: unique id of the channel, never reused while the module is loaded
@@ -298,7 +351,8 @@ struct chan_msg {
  * @count are done or one cannot move; it returns the number moved (also
  * in @done), or an error if the first one could not move (%EAGAIN,
  * %ETIMEDOUT, %EINTR, %EPIPE, %EMSGSIZE ...).  A receive stops at end of
- * stream; 0 then means end of stream.
+ * stream; 0 then means end of stream.  A broadcast receive stops before a
+ * gap; the next call reports it (%EOVERFLOW).
  */
 struct chan_batch {
 	__u32 size;
@@ -353,12 +407,21 @@ struct chan_batch {
 #define CHAN_IOC_CLOSE		_IO(CHAN_IOC_MAGIC, 0x11)
 /**
  * define CHAN_IOC_LOST - messages the channel discarded (dropped plus
- * overwritten) since this descriptor last asked, as a __u64
+ * overwritten) since this descriptor last asked, as a __u64; on a
+ * broadcast receive endpoint, the messages this subscriber missed
  */
 #define CHAN_IOC_LOST		_IOR(CHAN_IOC_MAGIC, 0x12, __u64)
 /** define CHAN_IOC_SEND_BATCH - send several messages (&struct chan_batch) */
 #define CHAN_IOC_SEND_BATCH	_IOWR(CHAN_IOC_MAGIC, 0x13, struct chan_batch)
 /** define CHAN_IOC_RECV_BATCH - receive several messages (&struct chan_batch) */
 #define CHAN_IOC_RECV_BATCH	_IOWR(CHAN_IOC_MAGIC, 0x14, struct chan_batch)
+/**
+ * define CHAN_IOC_SUBSCRIBE - make a new subscriber of the broadcast channel
+ * of this receive endpoint, returned as a new receive descriptor (the
+ * ioctl's value), whose cursor starts at the next message sent.  The argument is
+ * %CHAN_CLOEXEC and/or %CHAN_NONBLOCK.  %EINVAL on other kinds or flags,
+ * %EBADF on a send endpoint.
+ */
+#define CHAN_IOC_SUBSCRIBE	_IO(CHAN_IOC_MAGIC, 0x15)
 
 #endif /* _UAPI_LINUX_CHAN_H */

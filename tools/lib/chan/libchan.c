@@ -47,8 +47,11 @@ int chan_new(const struct chan_opts *o, struct chan_pair *out)
 		o = &defaults;
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
-	c.kind = CHAN_KIND_QUEUE;
-	c.capacity = o->capacity ? o->capacity : 64;
+	c.kind = o->kind ? o->kind : CHAN_KIND_QUEUE;
+	c.capacity = o->capacity;
+	if (!c.capacity && (c.kind == CHAN_KIND_QUEUE ||
+			    c.kind == CHAN_KIND_BROADCAST))
+		c.capacity = 64;
 	c.msg_max = o->msg_max ? o->msg_max : 4096;
 	c.policy = o->policy;
 	c.flags = o->flags | CHAN_CLOEXEC;
@@ -303,4 +306,12 @@ out:
 	if (p != stack)
 		free(p);
 	return ret;
+}
+
+int chan_subscribe(int recv_fd, int flags)
+{
+	int fd = ioctl(recv_fd, CHAN_IOC_SUBSCRIBE,
+		       (unsigned long)(flags | CHAN_CLOEXEC));
+
+	return fd < 0 ? -errno : fd;
 }

@@ -22,13 +22,15 @@ extern "C" {
 
 /**
  * struct chan_opts - how to make a channel; zero means the default
- * @capacity: messages (default 64)
+ * @capacity: messages (default 64 for a queue)
  * @msg_max: largest message in bytes (default 4096)
  * @policy: enum chan_policy (default CHAN_POLICY_BLOCK)
  * @flags: CHAN_SINGLE_PRODUCER, CHAN_SINGLE_CONSUMER, CHAN_NONBLOCK
  *	(CHAN_CLOEXEC is always set)
  * @name: a name other processes can open, or NULL
  * @mode: permission bits for a named channel (default 0600)
+ * @kind: enum chan_kind (default CHAN_KIND_QUEUE); a oneshot or rendezvous
+ *	channel's capacity defaults to 0, a broadcast channel's to 64
  */
 struct chan_opts {
 	uint32_t capacity;
@@ -37,6 +39,7 @@ struct chan_opts {
 	uint32_t flags;
 	const char *name;
 	uint32_t mode;
+	uint32_t kind;
 };
 
 /** A channel's two ends. */
@@ -48,6 +51,8 @@ struct chan_pair {
 int chan_new(const struct chan_opts *opts, struct chan_pair *out);
 int chan_open(const char *name, int role, int flags);
 int chan_unlink(const char *name);
+/* A new subscriber of a broadcast channel: a receive fd, or -errno. */
+int chan_subscribe(int recv_fd, int flags);
 int chan_version(struct chan_version *v);
 
 ssize_t chan_send(int fd, const void *buf, size_t len, int timeout_ms);

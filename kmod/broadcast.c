@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chan: the broadcast kind - every subscriber sees every message sent
+ * after it subscribed.
+ *
+ * One ring, many cursors.  Producers claim positions with cmpxchg() of
+ * ring.tail, as on the multi-producer queue.  Each receive endpoint (a
+ * subscriber, &struct chan_sub) has its own cursor; dup() shares one
+ * cursor, so readers of a subscriber advance it with cmpxchg().  Nothing
+ * ever consumes a slot: a slot is rewritten when a producer comes round a
+ * lap later.
+ *
+ * Slot sequence numbers work like a seqlock per slot.  A slot holds
+ * seq == 2 * p + 1 once the message at position p is published, and
+ * seq == 2 * p while a producer writes it; a new ring's slot i starts as
+ * "published for position i - capacity", so that a producer finds every
+ * slot free for its first lap with one rule:
+ *
+ *   producer of p                        reader at cursor c
+ *   -------------                        ------------------
+ *   slot free: seq == 2(p - cap) + 1     seq = load-acquire(slot.seq)   [R1]
+ *   claim: cmpxchg(tail, p, p + 1)       seq == 2c + 1: copy the message
+ *   WRITE_ONCE(seq, 2p); smp_wmb() [W1]  smp_rmb()                      [R2]
+ *   write len and data                   seq unchanged? the copy is whole
+ *   store-release(seq, 2p + 1)     [W2]  cmpxchg(cursor, c, c + 1)
+ *
+ * [W2] pairs with [R1]: a reader that sees 2c + 1 sees the whole message.
+ * [W1] pairs with [R2]: a reader whose copy overlapped a rewrite sees seq
+ * changed on its second look and throws the copy away.  A seq beyond
+ * 2c + 1 means the cursor was lapped.
+ *
+ * Policies.  CHAN_POLICY_BLOCK: a producer may claim p only when every
+ * cursor has passed p - capacity, so the slowest subscriber holds
+ * producers back; the minimum over the cursors is cached in ring.head and
+ * recomputed (under RCU, no lock) only when the ring looks full.
+ * CHAN_POLICY_FAIL and CHAN_POLICY_DROP_NEWEST: the same test, but a full
+ * ring fails the send or drops the message.
+ * CHAN_POLICY_OVERWRITE: producers never wait for subscribers; a reader
+ * that finds its cursor lapped jumps to the oldest message still in the
+ * ring, counts what it skipped, and its next read fails once with
+ * EOVERFLOW - the point of the gap - before reading on.
+ *
+ * With no subscriber at all (a named channel nobody has opened for
+ * receiving), a send succeeds and the message is counted as dropped.
+ */
+#include <linux/kcsan-checks.h>
+#include <linux/rculist.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
+
+#include "internal.h"
+#include "trace.h"
+
+/* How often an overwriting producer retries a slot still being written. */
+#define CHAN_BCAST_TRIES	64
+
+static u32 chan_bcast_free_seq(u32 pos, u32 cap)
+{
+	return 2 * (pos - cap) + 1;
+}
+
+/**
+ * chan_bcast_init() - prepare a new broadcast channel's ring
+ * @ch: the channel, ring initialised
+ */
+void chan_bcast_init(struct chan *ch)
+{
+	u32 cap = ch->ring.mask + 1, i;
+
+	for (i = 0; i < cap; i++)
+		chan_ring_slot(&ch->ring, i)->seq = chan_bcast_free_seq(i, cap);
+}
+
+/**
+ * chan_sub_new() - subscribe: a cursor at the next message to be sent
+ * @ch: a broadcast channel
+ *
+ * Context: process context, may sleep.
+ * Return: the subscriber, or NULL without memory.
+ */
+struct chan_sub *chan_sub_new(struct chan *ch)
+{
+	struct chan_sub *sub = kzalloc(sizeof(*sub), GFP_KERNEL_ACCOUNT);
+
+	if (!sub)
+		return NULL;
+	spin_lock(&ch->subs_lock);
+	/*
+	 * A producer that claimed a position before this read of tail sends
+	 * "before we subscribed"; one that claims after it sees us in the
+	 * list when it computes the minimum (the lock's release orders the
+	 * list insertion before later claims we observe).
+	 */
+	sub->pos = READ_ONCE(ch->ring.tail);
+	list_add_tail_rcu(&sub->node, &ch->subs);
+	spin_unlock(&ch->subs_lock);
+	return sub;
+}
+
+/**
+ * chan_sub_free() - unsubscribe
+ * @ch: the channel
+ * @sub: the subscriber, gone from every file
+ *
+ * Producers held back by this subscriber are woken.
+ */
+void chan_sub_free(struct chan *ch, struct chan_sub *sub)
+{
+	spin_lock(&ch->subs_lock);
+	list_del_rcu(&sub->node);
+	spin_unlock(&ch->subs_lock);
+	kfree_rcu(sub, rcu);
+	chan_wake_send(ch);
+}
+
+/*
+ * The oldest cursor, as a position no later than @tail; @tail itself with
+ * no subscriber.  Sets *@none when there is none.
+ */
+static u32 chan_bcast_min(struct chan *ch, u32 tail, bool *none)
+{
+	struct chan_sub *sub;
+	u32 min = tail;
+
+	*none = true;
+	rcu_read_lock();
+	list_for_each_entry_rcu(sub, &ch->subs, node) {
+		u32 pos = READ_ONCE(sub->pos);
+
+		*none = false;
+		if ((s32)(pos - min) < 0)
+			min = pos;
+	}
+	rcu_read_unlock();
+	return min;
+}
+
+/*
+ * May a producer claim @pos under the block policy?  The cached minimum
+ * in ring.head only ever lags the true one, so it is refreshed only when
+ * it says no.
+ */
+static bool chan_bcast_room(struct chan *ch, u32 pos)
+{
+	u32 cap = ch->ring.mask + 1;
+	bool none;
+
+	if (pos - READ_ONCE(ch->ring.head) < cap)
+		return true;
+	WRITE_ONCE(ch->ring.head, chan_bcast_min(ch, pos, &none));
+	return pos - READ_ONCE(ch->ring.head) < cap;
+}
+
+/**
+ * chan_bcast_writable() - would a producer find a free slot now?
+ * @ch: a broadcast channel
+ *
+ * Return: true if the slot at the tail is free and, unless the policy
+ * overwrites, every subscriber is less than a ring behind.
+ */
+bool chan_bcast_writable(struct chan *ch)
+{
+	u32 pos = READ_ONCE(ch->ring.tail);
+	struct chan_slot *s = chan_ring_slot(&ch->ring, pos);
+
+	/* Pairs with smp_store_release() of seq in chan_bcast_publish(). */
+	if (smp_load_acquire(&s->seq) !=
+	    chan_bcast_free_seq(pos, ch->ring.mask + 1))
+		return false;
+	return ch->policy == CHAN_POLICY_OVERWRITE || chan_bcast_room(ch, pos);
+}
+
+/*
+ * Claim the position at the tail if its slot is free.  Returns the slot
+ * (marked as being written) or NULL if the ring is full for us.
+ */
+static struct chan_slot *chan_bcast_claim(struct chan *ch, u32 *posp)
+{
+	u32 cap = ch->ring.mask + 1, pos;
+	struct chan_slot *s;
+
+	for (;;) {
+		pos = READ_ONCE(ch->ring.tail);
+		s = chan_ring_slot(&ch->ring, pos);
+		/* Pairs with smp_store_release() in chan_bcast_publish(). */
+		if (smp_load_acquire(&s->seq) != chan_bcast_free_seq(pos, cap))
+			return NULL;	/* the last lap's producer is busy */
+		if (ch->policy != CHAN_POLICY_OVERWRITE &&
+		    !chan_bcast_room(ch, pos))
+			return NULL;
+		/* Full barrier: see chan_bcast_eof(). */
+		if (cmpxchg(&ch->ring.tail, pos, pos + 1) == pos)
+			break;
+	}
+	WRITE_ONCE(s->seq, 2 * pos);
+	/* [W1]: the mark is visible before any byte of the new message. */
+	smp_wmb();
+	*posp = pos;
+	return s;
+}
+
+static void chan_bcast_publish(struct chan *ch, struct chan_slot *s, u32 pos,
+			       u32 len)
+{
+	WRITE_ONCE(s->len, len);
+	/* [W2]: pairs with smp_load_acquire() of seq in readers ([R1]). */
+	smp_store_release(&s->seq, 2 * pos + 1);
+	/* Subscribers wait non-exclusively: this wakes all of them. */
+	chan_wake_recv(ch);
+	/* A producer of the next lap may be waiting for this slot. */
+	if (ch->policy == CHAN_POLICY_BLOCK)
+		chan_wake_send(ch);
+}
+
+/*
+ * Claim a slot, waiting or retrying as the policy says.  Returns the
+ * slot, NULL if the message was dropped, or an ERR_PTR.
+ */
+static struct chan_slot *chan_bcast_reserve(struct chan *ch, u32 *pos,
+					    long *timeout)
+{
+	struct chan_slot *s;
+	int tries = 0, ret;
+
+	for (;;) {
+		if (chan_send_broken(ch))
+			return ERR_PTR(-EPIPE);
+		if (list_empty(&ch->subs))
+			return NULL;
+		s = chan_bcast_claim(ch, pos);
+		if (s)
+			return s;
+		switch (ch->policy) {
+		case CHAN_POLICY_FAIL:
+			return ERR_PTR(-EAGAIN);
+		case CHAN_POLICY_DROP_NEWEST:
+			return NULL;
+		case CHAN_POLICY_OVERWRITE:
+			/* Only a producer of the last lap can be in the way. */
+			if (++tries < CHAN_BCAST_TRIES) {
+				cpu_relax();
+				continue;
+			}
+			return NULL;
+		}
+		if (!*timeout)
+			return ERR_PTR(-EAGAIN);
+		ret = chan_wait_send(ch, timeout);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+}
+
+static ssize_t __chan_send_bcast(struct chan *ch, struct iov_iter *from,
+				 size_t len, long *timeout)
+{
+	struct chan_slot *s;
+	u32 pos;
+
+	/* A claimed position cannot be handed back: fault the message in. */
+	if (fault_in_iov_iter_readable(from, len))
+		return -EFAULT;
+	s = chan_bcast_reserve(ch, &pos, timeout);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (!s) {
+		atomic64_inc(&ch->dropped);
+		trace_chan_drop(ch->id, len, false);
+		return len;
+	}
+	/* Our claim came before this second look at the close. */
+	if (READ_ONCE(ch->send_closed)) {
+		chan_bcast_publish(ch, s, pos, CHAN_SLOT_TOMBSTONE);
+		return -EPIPE;
+	}
+	if (copy_from_iter(s->data, len, from) != len) {
+		chan_bcast_publish(ch, s, pos, CHAN_SLOT_TOMBSTONE);
+		return -EFAULT;
+	}
+	chan_bcast_publish(ch, s, pos, len);
+	atomic64_inc(&ch->ring.sent);
+	trace_chan_send(ch->id, len, READ_ONCE(ch->ring.tail) -
+			READ_ONCE(ch->ring.head));
+	return len;
+}
+
+/**
+ * chan_send_bcast() - send one message to every subscriber
+ * @ch: a %CHAN_KIND_BROADCAST channel
+ * @from: the message
+ * @len: its length, 1 to msg_max
+ * @timeout: as for chan_send_iter()
+ *
+ * Return: @len (also when dropped for want of subscribers), or -EPIPE,
+ * -EAGAIN, -ETIMEDOUT, -EBUSY, -EFAULT, -ERESTARTSYS.
+ */
+ssize_t chan_send_bcast(struct chan *ch, struct iov_iter *from, size_t len,
+			long *timeout)
+{
+	ssize_t ret;
+
+	if (!(ch->flags & CHAN_SINGLE_PRODUCER)) {
+		ret = __chan_send_bcast(ch, from, len, timeout);
+	} else {
+		if (atomic_cmpxchg(&ch->sp_busy, 0, 1))
+			return -EBUSY;
+		ret = __chan_send_bcast(ch, from, len, timeout);
+		/* Pairs with the cmpxchg() of the next sender. */
+		atomic_set_release(&ch->sp_busy, 0);
+	}
+	if (ret < 0)
+		chan_pass_wake(ch, true);
+	return ret;
+}
+
+/*
+ * End of stream for @sub: closed for sending and the cursor has reached
+ * the tail.  A producer that claimed a position before the close is
+ * behind the tail we read and will publish it (as a tombstone if it then
+ * saw the close); one that claims after our read of the tail sees the
+ * close: its cmpxchg() of tail and our smp_mb() order the two looks.
+ */
+static bool chan_bcast_eof(struct chan *ch, struct chan_sub *sub)
+{
+	/* Pairs with smp_store_release() in chan_close_send(). */
+	if (!smp_load_acquire(&ch->send_closed))
+		return false;
+	/* Pairs with the full barrier of cmpxchg() in chan_bcast_claim(). */
+	smp_mb();
+	return READ_ONCE(sub->pos) == READ_ONCE(ch->ring.tail);
+}
+
+/*
+ * What the slot at @sub's cursor holds for it: 0 a message, > 0 the
+ * cursor was lapped, < 0 nothing yet.
+ */
+static s32 chan_bcast_look(struct chan *ch, u32 c, u32 *seq)
+{
+	struct chan_slot *s = chan_ring_slot(&ch->ring, c);
+
+	/* [R1]: pairs with smp_store_release() in chan_bcast_publish(). */
+	*seq = smp_load_acquire(&s->seq);
+	return (s32)(*seq - (2 * c + 1));
+}
+
+/**
+ * chan_bcast_has() - has @sub something to read?
+ * @ch: a broadcast channel
+ * @sub: the subscriber
+ *
+ * Return: true with a message or a gap to report.
+ */
+bool chan_bcast_has(struct chan *ch, struct chan_sub *sub)
+{
+	u32 seq;
+
+	return atomic_read(&sub->gap) ||
+	       chan_bcast_look(ch, READ_ONCE(sub->pos), &seq) >= 0;
+}
+
+static bool chan_bcast_readable(struct chan *ch, struct chan_sub *sub)
+{
+	return chan_bcast_has(ch, sub) || chan_bcast_eof(ch, sub);
+}
+
+/* Move a lapped cursor to the oldest message still in the ring. */
+static void chan_bcast_skip(struct chan *ch, struct chan_sub *sub, u32 c)
+{
+	u32 to = READ_ONCE(ch->ring.tail) - (ch->ring.mask + 1);
+
+	if ((s32)(to - c) <= 0)
+		to = c + 1;
+	if (cmpxchg(&sub->pos, c, to) != c)
+		return;		/* another reader of this subscriber moved it */
+	atomic64_add(to - c, &sub->lost);
+	atomic64_add(to - c, &ch->overwritten);
+	trace_chan_drop(ch->id, to - c, true);
+	atomic_set(&sub->gap, 1);
+}
+
+/*
+ * Take the message at cursor @c.  Returns its length, 0 to look again, or
+ * a negative errno with the cursor unchanged.
+ */
+static ssize_t chan_bcast_take(struct chan *ch, struct chan_sub *sub, u32 c,
+			       u32 seq, struct iov_iter *to)
+{
+	struct chan_slot *s = chan_ring_slot(&ch->ring, c);
+	u32 len = READ_ONCE(s->len);
+	size_t n = 0;
+
+	if (len != CHAN_SLOT_TOMBSTONE && len && len <= ch->msg_max) {
+		if (len > iov_iter_count(to))
+			return READ_ONCE(s->seq) == seq ? -EMSGSIZE : 0;
+		/* A lapping producer may rewrite the slot as we copy. */
+		kcsan_disable_current();
+		n = copy_to_iter(s->data, len, to);
+		kcsan_enable_current();
+	}
+	/* [R2]: pairs with smp_wmb() in chan_bcast_claim() ([W1]). */
+	smp_rmb();
+	if (READ_ONCE(s->seq) != seq) {
+		iov_iter_revert(to, n);
+		return 0;		/* rewritten under us: lapped */
+	}
+	if (len == CHAN_SLOT_TOMBSTONE || !len || len > ch->msg_max) {
+		cmpxchg(&sub->pos, c, c + 1);
+		return 0;
+	}
+	if (n != len) {
+		iov_iter_revert(to, n);
+		return -EFAULT;
+	}
+	if (cmpxchg(&sub->pos, c, c + 1) != c) {
+		iov_iter_revert(to, n);
+		return 0;		/* a reader sharing the cursor took it */
+	}
+	atomic64_inc(&ch->ring.received);
+	trace_chan_recv(ch->id, len, READ_ONCE(ch->ring.tail) - c - 1);
+	if (ch->policy == CHAN_POLICY_BLOCK)
+		chan_wake_send(ch);
+	return len;
+}
+
+/*
+ * Sleep until @sub has something to read, a signal, or the end of
+ * *@timeout.  Non-exclusive: every message is for every subscriber.
+ */
+static int chan_bcast_wait(struct chan *ch, struct chan_sub *sub,
+			   long *timeout)
+{
+	long t = *timeout;
+	DEFINE_WAIT(wait);
+	u64 end;
+	int ret = 0;
+
+	end = chan_spin_deadline();
+	if (end) {
+		do {
+			if (chan_bcast_readable(ch, sub))
+				return 0;
+		} while (chan_spin_more(end));
+	}
+	atomic_inc(&ch->recv_waiters);
+	atomic64_inc(&ch->recv_waits);
+	trace_chan_wait(ch->id, false);
+	for (;;) {
+		/* Full barrier: pairs with wq_has_sleeper() of producers. */
+		prepare_to_wait(&ch->recv_wq, &wait, TASK_INTERRUPTIBLE);
+		if (chan_bcast_readable(ch, sub))
+			break;
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		if (!t) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		t = schedule_timeout(t);
+	}
+	finish_wait(&ch->recv_wq, &wait);
+	atomic_dec(&ch->recv_waiters);
+	if (*timeout != MAX_SCHEDULE_TIMEOUT)
+		*timeout = t ?: 1;
+	return ret;
+}
+
+/**
+ * chan_recv_bcast() - receive the next message of one subscriber
+ * @ch: a %CHAN_KIND_BROADCAST channel
+ * @sub: the subscriber
+ * @to: room for the message
+ * @timeout: as for chan_recv_iter()
+ *
+ * Return: the message length, 0 at end of stream, -EOVERFLOW once after
+ * the cursor was lapped (CHAN_IOC_LOST tells how many messages it missed;
+ * the next read goes on with the oldest message left), or an errno of
+ * chan_recv_iter().
+ */
+ssize_t chan_recv_bcast(struct chan *ch, struct chan_sub *sub,
+			struct iov_iter *to, long *timeout)
+{
+	ssize_t ret;
+	u32 c, seq;
+	s32 d;
+
+	for (;;) {
+		if (atomic_xchg(&sub->gap, 0))
+			return -EOVERFLOW;
+		c = READ_ONCE(sub->pos);
+		d = chan_bcast_look(ch, c, &seq);
+		if (d > 0) {
+			chan_bcast_skip(ch, sub, c);
+			continue;
+		}
+		if (d == 0) {
+			ret = chan_bcast_take(ch, sub, c, seq, to);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (chan_bcast_eof(ch, sub))
+			return 0;
+		if (!*timeout)
+			return -EAGAIN;
+		ret = chan_bcast_wait(ch, sub, timeout);
+		if (ret)
+			return ret;
+	}
+}
+
+/**
+ * chan_sub_lost() - messages @sub missed since the last call
+ * @sub: the subscriber
+ *
+ * Return: the count; concurrent callers each get a disjoint share.
+ */
+u64 chan_sub_lost(struct chan_sub *sub)
+{
+	u64 total = atomic64_read(&sub->lost);
+	s64 seen = atomic64_read(&sub->lost_seen);
+
+	do {
+		if ((u64)seen >= total)
+			return 0;
+	} while (!atomic64_try_cmpxchg(&sub->lost_seen, &seen, total));
+	return total - seen;
+}
+
+/**
+ * chan_bcast_depth() - messages the slowest subscriber has yet to read
+ * @ch: a broadcast channel
+ *
+ * Return: 0 .. capacity.
+ */
+u32 chan_bcast_depth(struct chan *ch)
+{
+	u32 tail = READ_ONCE(ch->ring.tail), d;
+	bool none;
+
+	d = tail - chan_bcast_min(ch, tail, &none);
+	return min(d, ch->ring.mask + 1);
+}
