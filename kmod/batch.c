@@ -16,14 +16,11 @@
 
 static long chan_batch_timeout(const struct chan_batch *b, struct file *file)
 {
-	u64 j;
-
-	if ((file->f_flags & O_NONBLOCK) || !b->timeout_ns)
+	if (file->f_flags & O_NONBLOCK)
 		return 0;
 	if (b->timeout_ns == CHAN_TIMEOUT_INFINITE)
 		return MAX_SCHEDULE_TIMEOUT;
-	j = nsecs_to_jiffies64(b->timeout_ns);
-	return clamp_t(u64, j, 1, MAX_SCHEDULE_TIMEOUT - 1);
+	return chan_ns_to_jiffies(b->timeout_ns);
 }
 
 /*
@@ -31,40 +28,53 @@ static long chan_batch_timeout(const struct chan_batch *b, struct file *file)
  * negative errno.
  */
 static int chan_batch_one(struct chan_ep *ep, struct chan_msg *m,
-			  struct chan_msg __user *um, bool send,
+			  struct chan_msg __user *um, enum chan_batch_op op,
 			  long *timeout)
 {
 	struct iov_iter it;
+	u64 id = 0;
 	ssize_t r;
 
-	if (m->flags || m->id)
+	if (m->flags)
 		return -EINVAL;
-	iov_iter_ubuf(&it, send ? ITER_SOURCE : ITER_DEST,
+	if (op == CHAN_BATCH_REPLY) {
+		if (m->len > ep->ch->msg_max)
+			return -EMSGSIZE;
+		r = chan_reply_one(ep->ch, m->id, u64_to_user_ptr(m->buf),
+				   m->len);
+		return r < 0 ? r : 1;
+	}
+	if (m->id)
+		return -EINVAL;
+	iov_iter_ubuf(&it, op == CHAN_BATCH_SEND ? ITER_SOURCE : ITER_DEST,
 		      u64_to_user_ptr(m->buf), m->len);
-	if (send) {
+	if (op == CHAN_BATCH_SEND) {
 		r = chan_send_iter(ep->ch, &it, timeout);
 		return r < 0 ? r : 1;
 	}
-	/* Make sure the length can be reported before taking a message. */
-	if (put_user(m->len, &um->len))
+	/* Make sure the results can be reported before taking a message. */
+	if (put_user(m->len, &um->len) || put_user(0ULL, &um->id))
 		return -EFAULT;
-	r = chan_ep_recv(ep, &it, timeout);
+	r = chan_ep_recv(ep, &it, timeout, &id);
 	if (r <= 0)
 		return r;
-	return put_user((u32)r, &um->len) ? -EFAULT : 1;
+	if (put_user((u32)r, &um->len) || put_user(id, &um->id))
+		return -EFAULT;
+	return 1;
 }
 
 /**
- * chan_ioctl_batch() - CHAN_IOC_SEND_BATCH and CHAN_IOC_RECV_BATCH
+ * chan_ioctl_batch() - CHAN_IOC_SEND_BATCH, CHAN_IOC_RECV_BATCH and
+ * CHAN_IOC_REPLY
  * @ep: the endpoint
  * @file: its file (for O_NONBLOCK)
  * @uarg: the user's &struct chan_batch
- * @send: which of the two
+ * @op: which of the three
  *
  * Return: messages moved, or a negative errno if none moved.
  */
 long chan_ioctl_batch(struct chan_ep *ep, struct file *file,
-		      struct chan_batch __user *uarg, bool send)
+		      struct chan_batch __user *uarg, enum chan_batch_op op)
 {
 	struct chan_msg m[CHAN_BATCH_CHUNK];
 	struct chan_msg __user *um;
@@ -80,8 +90,12 @@ long chan_ioctl_batch(struct chan_ep *ep, struct file *file,
 		return -EINVAL;
 	if (b.count > CHAN_BATCH_MAX)
 		return -E2BIG;
-	if (ep->role != (send ? CHAN_ROLE_SEND : CHAN_ROLE_RECV))
+	if (ep->role != (op == CHAN_BATCH_SEND ? CHAN_ROLE_SEND :
+						  CHAN_ROLE_RECV))
 		return -EBADF;
+	if (op == CHAN_BATCH_REPLY &&
+	    (ep->ch->kind != CHAN_KIND_REQREP || b.timeout_ns))
+		return -EINVAL;
 	timeout = chan_batch_timeout(&b, file);
 	um = u64_to_user_ptr(b.msgs);
 
@@ -92,7 +106,7 @@ long chan_ioctl_batch(struct chan_ep *ep, struct file *file,
 			break;
 		}
 		for (i = 0; i < n; i++) {
-			ret = chan_batch_one(ep, &m[i], um + done, send,
+			ret = chan_batch_one(ep, &m[i], um + done, op,
 					     &timeout);
 			if (ret <= 0)
 				break;

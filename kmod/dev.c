@@ -21,7 +21,8 @@ MODULE_PARM_DESC(dev_mode, "Permission bits of /dev/chan (default 0666)");
 #define CHAN_FEATURES	(CHAN_FEAT_QUEUE | CHAN_FEAT_POLICY | \
 			 CHAN_FEAT_NAMES | CHAN_FEAT_LIST | CHAN_FEAT_INFO | \
 			 CHAN_FEAT_BATCH | CHAN_FEAT_ONESHOT | \
-			 CHAN_FEAT_RENDEZVOUS | CHAN_FEAT_BROADCAST)
+			 CHAN_FEAT_RENDEZVOUS | CHAN_FEAT_BROADCAST | \
+			 CHAN_FEAT_REQREP)
 
 /**
  * chan_copy_struct_out() - copy an extensible structure to user space
@@ -107,6 +108,10 @@ static int chan_create_check_kind(const struct chan_create *a)
 		if (a->capacity)
 			return -EINVAL;
 		break;
+	case CHAN_KIND_REQREP:
+		if (!a->capacity || a->policy > CHAN_POLICY_FAIL)
+			return -EINVAL;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -136,7 +141,8 @@ int chan_create_check(const struct chan_create *a)
 		return -E2BIG;
 	if (a->msg_max > READ_ONCE(chan_max_msg_size))
 		return -E2BIG;
-	if (chan_ring_bytes(a->capacity, a->msg_max) > INT_MAX)
+	if (chan_ring_bytes(a->capacity,
+			    chan_slot_room(a->kind, a->msg_max)) > INT_MAX)
 		return -E2BIG;
 	return 0;
 }
@@ -210,7 +216,7 @@ static long chan_ioctl_create(struct chan_create __user *uarg)
 			return ret;
 	}
 
-	bytes = chan_ring_bytes(a.capacity, a.msg_max);
+	bytes = chan_ring_bytes(a.capacity, chan_slot_room(a.kind, a.msg_max));
 	ret = chan_user_charge(bytes, &u);
 	if (ret)
 		return ret;

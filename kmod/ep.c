@@ -32,7 +32,7 @@ static ssize_t chan_ep_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	struct chan_ep *ep = iocb->ki_filp->private_data;
 	long timeout = chan_ep_timeout(iocb);
 
-	return chan_ep_recv(ep, to, &timeout);
+	return chan_ep_recv(ep, to, &timeout, NULL);
 }
 
 static ssize_t chan_ep_write_iter(struct kiocb *iocb, struct iov_iter *from)
@@ -135,9 +135,13 @@ static long chan_ep_ioctl(struct file *file, unsigned int cmd,
 	case _IOC_NR(CHAN_IOC_LOST):
 		return chan_ep_lost(ep, uarg);
 	case _IOC_NR(CHAN_IOC_SEND_BATCH):
-		return chan_ioctl_batch(ep, file, uarg, true);
+		return chan_ioctl_batch(ep, file, uarg, CHAN_BATCH_SEND);
 	case _IOC_NR(CHAN_IOC_RECV_BATCH):
-		return chan_ioctl_batch(ep, file, uarg, false);
+		return chan_ioctl_batch(ep, file, uarg, CHAN_BATCH_RECV);
+	case _IOC_NR(CHAN_IOC_REPLY):
+		return chan_ioctl_batch(ep, file, uarg, CHAN_BATCH_REPLY);
+	case _IOC_NR(CHAN_IOC_CALL):
+		return chan_ioctl_call(ep, file, uarg);
 	case _IOC_NR(CHAN_IOC_SUBSCRIBE):
 		return chan_ep_subscribe(ep, arg);
 	default:

@@ -7,6 +7,9 @@
 
 #include <linux/chan.h>
 #include <linux/irq_work.h>
+#include <linux/jiffies.h>
+#include <linux/math64.h>
+#include <linux/sched.h>
 #include <linux/list.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
@@ -16,6 +19,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 #include <uapi/linux/chan.h>
 
 #include "ring.h"
@@ -88,6 +92,9 @@ struct chan_user {
  * @named: the name table holds a reference, and counts as one sender and
  *	one receiver
  * @name: NUL-terminated name, empty if anonymous
+ * @calls: request/reply calls waiting for their replies, by id
+ * @call_next: next index to try in @calls
+ * @call_gen: generation of call ids
  * @subs: broadcast subscribers (&struct chan_sub), walked under RCU
  * @subs_lock: serialises changes to @subs
  * @wake_work: wakes both queues for a caller that may not (hardirq, NMI,
@@ -130,6 +137,9 @@ struct chan {
 	struct hlist_node name_node;
 	bool named;
 	char name[CHAN_NAME_MAX];
+	struct xarray calls;
+	u32 call_next;
+	atomic_t call_gen;
 	struct list_head subs;
 	spinlock_t subs_lock;		/* serialises changes to subs */
 	struct irq_work wake_work;
@@ -179,6 +189,27 @@ struct chan_sub {
 struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 			size_t bytes);
 size_t chan_ring_bytes(u32 capacity, u32 msg_max);
+
+/*
+ * A relative timeout in jiffies that never ends early: rounded up, plus
+ * one for the partial tick we start in.  0 stays 0 (never wait).
+ */
+static inline long chan_ns_to_jiffies(u64 ns)
+{
+	u64 j;
+
+	if (!ns)
+		return 0;
+	j = div64_u64(ns, TICK_NSEC) + 2;
+	return j >= MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT - 1 : (long)j;
+}
+
+/* Bytes a slot holds: the message, and a request's call id after it. */
+static inline u32 chan_slot_room(u32 kind, u32 msg_max)
+{
+	return msg_max + (kind == CHAN_KIND_REQREP ? sizeof(u64) : 0);
+}
+
 void chan_close_send(struct chan *ch);
 void chan_wake_all(struct chan *ch);
 int chan_object_init(void);
@@ -205,12 +236,23 @@ void chan_wake_recv(struct chan *ch);
 void chan_wake_send(struct chan *ch);
 u64 chan_spin_deadline(void);
 bool chan_spin_more(u64 end);
-ssize_t chan_send_queue(struct chan *ch, struct iov_iter *from, size_t len,
-			long *timeout, u32 *pos);
+ssize_t chan_send_queue_id(struct chan *ch, struct iov_iter *from, size_t len,
+			   long *timeout, u32 *pos, const u64 *id);
+ssize_t chan_recv_queue_id(struct chan *ch, struct iov_iter *to,
+			   long *timeout, u64 *id);
+
+/* Queue one message (see chan_send_queue_id()). */
+static inline ssize_t chan_send_queue(struct chan *ch, struct iov_iter *from,
+				      size_t len, long *timeout, u32 *pos)
+{
+	return chan_send_queue_id(ch, from, len, timeout, pos, NULL);
+}
+
 bool chan_send_broken(struct chan *ch);
 int chan_wait_send(struct chan *ch, long *timeout);
 void chan_pass_wake(struct chan *ch, bool send);
-ssize_t chan_ep_recv(struct chan_ep *ep, struct iov_iter *to, long *timeout);
+ssize_t chan_ep_recv(struct chan_ep *ep, struct iov_iter *to, long *timeout,
+		     u64 *id);
 ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, long *timeout);
 ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, long *timeout);
 bool chan_recv_ready(struct chan *ch);
@@ -244,8 +286,20 @@ void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role);
 void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role);
 
 /* Batched I/O (batch.c). */
+enum chan_batch_op {
+	CHAN_BATCH_SEND,
+	CHAN_BATCH_RECV,
+	CHAN_BATCH_REPLY,
+};
+
 long chan_ioctl_batch(struct chan_ep *ep, struct file *file,
-		      struct chan_batch __user *uarg, bool send);
+		      struct chan_batch __user *uarg, enum chan_batch_op op);
+
+/* Request/reply (reqrep.c). */
+long chan_ioctl_call(struct chan_ep *ep, struct file *file,
+		     struct chan_call __user *uarg);
+int chan_reply_one(struct chan *ch, u64 id, const void __user *buf, u32 len);
+void chan_calls_fail(struct chan *ch);
 
 /* The /dev/chan device (dev.c). */
 int chan_get_struct(void *dst, size_t ksize, void __user *uarg, size_t min);

@@ -108,10 +108,12 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 	mc = !(args->flags & CHAN_SINGLE_CONSUMER) ||
 	     args->policy == CHAN_POLICY_OVERWRITE ||
 	     args->kind == CHAN_KIND_RENDEZVOUS;
-	chan_ring_init(&ch->ring, slots, cap, args->msg_max, mp, mc, 0);
+	chan_ring_init(&ch->ring, slots, cap,
+		       chan_slot_room(args->kind, args->msg_max), mp, mc, 0);
 	if (args->kind == CHAN_KIND_BROADCAST)
 		chan_bcast_init(ch);
 
+	xa_init_flags(&ch->calls, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&ch->subs);
 	spin_lock_init(&ch->subs_lock);
 	init_waitqueue_head(&ch->recv_wq);
@@ -154,6 +156,7 @@ static void chan_free(struct chan *ch)
 	list_del(&ch->all);
 	mutex_unlock(&chan_all_lock);
 
+	xa_destroy(&ch->calls);
 	chan_put_ipc_ns(ch->ns);
 	chan_user_uncharge(ch->user, ch->charged);
 	kvfree(ch->ring.slots);
@@ -247,6 +250,8 @@ void chan_end_put(struct chan *ch, u32 role)
 		if (atomic_dec_and_test(&ch->senders))
 			chan_close_send(ch);
 	} else if (atomic_dec_and_test(&ch->receivers)) {
+		if (ch->kind == CHAN_KIND_REQREP)
+			chan_calls_fail(ch);
 		chan_wake_all(ch);
 	}
 }

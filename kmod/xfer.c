@@ -375,7 +375,8 @@ static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
 }
 
 static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
-			   size_t len, long *timeout, u32 *posp)
+			   size_t len, long *timeout, u32 *posp,
+			   const u64 *id)
 {
 	bool dropped = false;
 	struct chan_slot *s;
@@ -401,6 +402,9 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 		chan_wake_recv(ch);
 		return -EFAULT;
 	}
+	/* A request's call id rides after the largest message. */
+	if (id)
+		memcpy(s->data + ch->msg_max, id, sizeof(*id));
 	*posp = pos;
 	chan_ring_publish(&ch->ring, pos, len);
 	atomic64_inc(&ch->ring.sent);
@@ -410,23 +414,24 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 }
 
 /**
- * chan_send_queue() - queue one message of @len bytes
+ * chan_send_queue_id() - queue one message of @len bytes
  * @ch: the channel
  * @from: the message, 1 to msg_max bytes
  * @len: iov_iter_count(@from)
  * @timeout: as for chan_send_iter()
  * @pos: out: the message's position in the ring, when it was queued (not
  *	when a policy dropped it)
+ * @id: the call id stored with a request, or NULL
  *
  * Return: as for chan_send_iter().
  */
-ssize_t chan_send_queue(struct chan *ch, struct iov_iter *from, size_t len,
-			long *timeout, u32 *pos)
+ssize_t chan_send_queue_id(struct chan *ch, struct iov_iter *from, size_t len,
+			   long *timeout, u32 *pos, const u64 *id)
 {
 	ssize_t ret;
 
 	if (ch->ring.mp) {
-		ret = __chan_send(ch, from, len, timeout, pos);
+		ret = __chan_send(ch, from, len, timeout, pos, id);
 		if (ret < 0)
 			chan_pass_wake(ch, true);
 		return ret;
@@ -435,7 +440,7 @@ ssize_t chan_send_queue(struct chan *ch, struct iov_iter *from, size_t len,
 	/* Full barrier on success: see chan_eof(). */
 	if (atomic_cmpxchg(&ch->sp_busy, 0, 1))
 		return -EBUSY;
-	ret = __chan_send(ch, from, len, timeout, pos);
+	ret = __chan_send(ch, from, len, timeout, pos, id);
 	/* Pairs with the cmpxchg() of the next sender. */
 	atomic_set_release(&ch->sp_busy, 0);
 	/* A reader may be waiting for us to finish to see the end of stream. */
@@ -456,8 +461,8 @@ ssize_t chan_send_queue(struct chan *ch, struct iov_iter *from, size_t len,
  * Return: the length sent (0 for an empty message, which queues nothing),
  * -EMSGSIZE, -EPIPE, -EAGAIN (full and *@timeout was 0), -ETIMEDOUT,
  * -EBUSY (a second concurrent sender on a single-producer channel),
- * -EALREADY (a oneshot channel's message was sent), -EFAULT or
- * -ERESTARTSYS.
+ * -EALREADY (a oneshot channel's message was sent), -EFAULT,
+ * -ERESTARTSYS, or -EINVAL on a request/reply channel.
  */
 ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, long *timeout)
 {
@@ -475,6 +480,8 @@ ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, long *timeout)
 		return chan_send_rendezvous(ch, from, len, timeout);
 	case CHAN_KIND_BROADCAST:
 		return chan_send_bcast(ch, from, len, timeout);
+	case CHAN_KIND_REQREP:
+		return -EINVAL;		/* requests go through chan_call() */
 	}
 	return chan_send_queue(ch, from, len, timeout, &pos);
 }
@@ -485,7 +492,7 @@ ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, long *timeout)
  * message left in place.
  */
 static ssize_t chan_recv_slot(struct chan *ch, struct chan_slot *s, u32 pos,
-			      struct iov_iter *to)
+			      struct iov_iter *to, u64 *id)
 {
 	u32 len = READ_ONCE(s->len);
 	size_t n;
@@ -510,6 +517,8 @@ static ssize_t chan_recv_slot(struct chan *ch, struct chan_slot *s, u32 pos,
 	if (ch->ring.mc)
 		kcsan_disable_current();
 	n = copy_to_iter(s->data, len, to);
+	if (id)
+		memcpy(id, s->data + ch->msg_max, sizeof(*id));
 	if (ch->ring.mc)
 		kcsan_enable_current();
 	if (n != len)
@@ -525,7 +534,7 @@ static ssize_t chan_recv_slot(struct chan *ch, struct chan_slot *s, u32 pos,
 }
 
 static ssize_t __chan_recv(struct chan *ch, struct iov_iter *to,
-			   long *timeout)
+			   long *timeout, u64 *id)
 {
 	struct chan_slot *s;
 	ssize_t ret;
@@ -534,7 +543,7 @@ static ssize_t __chan_recv(struct chan *ch, struct iov_iter *to,
 	for (;;) {
 		s = chan_ring_peek(&ch->ring, &pos);
 		if (s) {
-			ret = chan_recv_slot(ch, s, pos, to);
+			ret = chan_recv_slot(ch, s, pos, to, id);
 			if (ret)
 				return ret;
 			continue;
@@ -550,6 +559,34 @@ static ssize_t __chan_recv(struct chan *ch, struct iov_iter *to,
 }
 
 /**
+ * chan_recv_queue_id() - receive one message and its call id
+ * @ch: the channel
+ * @to: room for the message
+ * @timeout: as for chan_recv_iter()
+ * @id: out: the call id stored with a request, or NULL
+ *
+ * Return: as for chan_recv_iter().
+ */
+ssize_t chan_recv_queue_id(struct chan *ch, struct iov_iter *to,
+			   long *timeout, u64 *id)
+{
+	ssize_t ret;
+
+	if (!(ch->flags & CHAN_SINGLE_CONSUMER)) {
+		ret = __chan_recv(ch, to, timeout, id);
+		if (ret < 0)
+			chan_pass_wake(ch, false);
+		return ret;
+	}
+	if (atomic_cmpxchg(&ch->sc_busy, 0, 1))
+		return -EBUSY;
+	ret = __chan_recv(ch, to, timeout, id);
+	/* Pairs with the cmpxchg() of the next receiver. */
+	atomic_set_release(&ch->sc_busy, 0);
+	return ret;
+}
+
+/**
  * chan_recv_iter() - receive one message
  * @ch: the channel
  * @to: room for the message
@@ -557,7 +594,8 @@ static ssize_t __chan_recv(struct chan *ch, struct iov_iter *to,
  *
  * Context: any context if *@timeout is 0; otherwise process context, may
  * sleep.
- * A broadcast channel has no receiver outside its subscribers: -EINVAL.
+ * A broadcast channel has no receiver outside its subscribers, and a
+ * request/reply channel's requests need their ids: both -EINVAL.
  *
  * Return: the message length, 0 at end of stream, -EMSGSIZE if @to is too
  * small (the message stays queued), -EAGAIN, -ETIMEDOUT, -EBUSY (a second
@@ -566,22 +604,9 @@ static ssize_t __chan_recv(struct chan *ch, struct iov_iter *to,
  */
 ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, long *timeout)
 {
-	ssize_t ret;
-
-	if (ch->kind == CHAN_KIND_BROADCAST)
+	if (ch->kind == CHAN_KIND_BROADCAST || ch->kind == CHAN_KIND_REQREP)
 		return -EINVAL;
-	if (!(ch->flags & CHAN_SINGLE_CONSUMER)) {
-		ret = __chan_recv(ch, to, timeout);
-		if (ret < 0)
-			chan_pass_wake(ch, false);
-		return ret;
-	}
-	if (atomic_cmpxchg(&ch->sc_busy, 0, 1))
-		return -EBUSY;
-	ret = __chan_recv(ch, to, timeout);
-	/* Pairs with the cmpxchg() of the next receiver. */
-	atomic_set_release(&ch->sc_busy, 0);
-	return ret;
+	return chan_recv_queue_id(ch, to, timeout, NULL);
 }
 
 /**
@@ -589,13 +614,19 @@ ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, long *timeout)
  * @ep: the endpoint (a broadcast subscriber or any other receiver)
  * @to: room for the message
  * @timeout: as for chan_recv_iter()
+ * @id: out: a request's call id; NULL where the caller cannot report one
+ *	(a request/reply channel then refuses with -EINVAL)
  *
  * Return: as for chan_recv_iter(); on a broadcast channel as for
  * chan_recv_bcast().
  */
-ssize_t chan_ep_recv(struct chan_ep *ep, struct iov_iter *to, long *timeout)
+ssize_t chan_ep_recv(struct chan_ep *ep, struct iov_iter *to, long *timeout,
+		     u64 *id)
 {
 	if (ep->sub)
 		return chan_recv_bcast(ep->ch, ep->sub, to, timeout);
+	if (ep->ch->kind == CHAN_KIND_REQREP)
+		return id ? chan_recv_queue_id(ep->ch, to, timeout, id) :
+			    -EINVAL;
 	return chan_recv_iter(ep->ch, to, timeout);
 }

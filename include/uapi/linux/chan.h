@@ -33,6 +33,8 @@
  * @CHAN_FEAT_ONESHOT: the oneshot kind
  * @CHAN_FEAT_RENDEZVOUS: the rendezvous kind
  * @CHAN_FEAT_BROADCAST: the broadcast kind and CHAN_IOC_SUBSCRIBE
+ * @CHAN_FEAT_REQREP: the request/reply kind, CHAN_IOC_CALL and
+ *	CHAN_IOC_REPLY
  */
 enum chan_feature {
 	CHAN_FEAT_QUEUE		= 1 << 0,
@@ -43,7 +45,8 @@ enum chan_feature {
 	CHAN_FEAT_BATCH		= 1 << 5,
 	CHAN_FEAT_ONESHOT	= 1 << 6,
 	CHAN_FEAT_RENDEZVOUS	= 1 << 7,
-	CHAN_FEAT_BROADCAST	= 1 << 8
+	CHAN_FEAT_BROADCAST	= 1 << 8,
+	CHAN_FEAT_REQREP	= 1 << 9
 };
 
 /**
@@ -86,12 +89,27 @@ enum chan_feature {
  *	&chan_info.received counts deliveries, one per subscriber per
  *	message, and &chan_info.depth what the slowest subscriber has yet to
  *	read.
+ * @CHAN_KIND_REQREP: request/reply.  Clients call CHAN_IOC_CALL on a send
+ *	endpoint: the request is queued with a call id and the caller waits
+ *	for the reply to that id (&struct chan_call).  The server receives
+ *	requests with CHAN_IOC_RECV_BATCH, which reports each request's id
+ *	in &chan_msg.id, and answers with CHAN_IOC_REPLY on its receive
+ *	endpoint.  read(), write() and CHAN_IOC_SEND_BATCH fail with
+ *	%EINVAL.  A reply to an id that is not waiting (unknown, timed out,
+ *	given up, answered) fails with %ENOENT; a reply longer than the
+ *	caller's room with %EMSGSIZE, and the call stays waiting.  When the
+ *	last receive endpoint closes, every call waiting for its reply fails
+ *	at once with %ECONNRESET (a call that could not queue its request
+ *	gets %EPIPE).  A caller that times out, is interrupted or dies
+ *	leaves nothing behind.  Policies: %CHAN_POLICY_BLOCK or
+ *	%CHAN_POLICY_FAIL.
  */
 enum chan_kind {
 	CHAN_KIND_QUEUE		= 1,
 	CHAN_KIND_ONESHOT	= 2,
 	CHAN_KIND_RENDEZVOUS	= 3,
-	CHAN_KIND_BROADCAST	= 4
+	CHAN_KIND_BROADCAST	= 4,
+	CHAN_KIND_REQREP	= 5
 };
 
 /**
@@ -321,7 +339,8 @@ struct chan_list {
  * @len: send: the message's length; receive: in, the room; out, the
  *	message's length
  * @flags: zero
- * @id: zero (reserved for kinds that tag messages)
+ * @id: zero on input; a request/reply server's receive reports each
+ *	request's call id here, and its CHAN_IOC_REPLY names the call
  */
 struct chan_msg {
 	__u64 buf;
@@ -364,6 +383,46 @@ struct chan_batch {
 	__u64 __reserved[2];
 };
 
+/**
+ * enum chan_call_flags - flags of &chan_call.flags
+ * @CHAN_CALL_ABSTIME: &chan_call.timeout_ns is an absolute CLOCK_MONOTONIC
+ *	time, not a relative one
+ */
+enum chan_call_flags {
+	CHAN_CALL_ABSTIME	= 1 << 0
+};
+
+/**
+ * struct chan_call - argument of CHAN_IOC_CALL
+ * @size: in: sizeof(struct chan_call)
+ * @flags: in: &enum chan_call_flags
+ * @req: in: user pointer to the request
+ * @req_len: in: the request's length, 1 .. msg_max
+ * @reply_len: in: room at @reply; out: the reply's length
+ * @reply: in: user pointer to room for the reply
+ * @timeout_ns: in: how long to wait, for room to queue the request and
+ *	then for the reply, on CLOCK_MONOTONIC: relative, or absolute with
+ *	%CHAN_CALL_ABSTIME; %CHAN_TIMEOUT_INFINITE waits for ever.  An
+ *	O_NONBLOCK descriptor does not wait for room, only for the reply.
+ * @id: out: the id the server saw the call under
+ * @__reserved: zero
+ *
+ * The ioctl returns the reply's length, or fails with %ETIMEDOUT, %EINTR
+ * (never restarted: the request may have been seen), %ECONNRESET, %EPIPE,
+ * %EAGAIN, %EMSGSIZE, %EFAULT or %EINVAL.
+ */
+struct chan_call {
+	__u32 size;
+	__u32 flags;
+	__u64 req;
+	__u32 req_len;
+	__u32 reply_len;
+	__u64 reply;
+	__u64 timeout_ns;
+	__u64 id;
+	__u64 __reserved[2];
+};
+
 /* Sizes of the first published version of each structure. */
 /** define CHAN_VERSION_SIZE_VER0 - smallest &struct chan_version accepted */
 #define CHAN_VERSION_SIZE_VER0	40
@@ -379,6 +438,8 @@ struct chan_batch {
 #define CHAN_LIST_SIZE_VER0	24
 /** define CHAN_BATCH_SIZE_VER0 - smallest &struct chan_batch accepted */
 #define CHAN_BATCH_SIZE_VER0	48
+/** define CHAN_CALL_SIZE_VER0 - smallest &struct chan_call accepted */
+#define CHAN_CALL_SIZE_VER0	64
 
 /** define CHAN_IOC_MAGIC - ioctl type byte of chan (free in ioctl-number.rst) */
 #define CHAN_IOC_MAGIC		0xC4
@@ -423,5 +484,14 @@ struct chan_batch {
  * %EBADF on a send endpoint.
  */
 #define CHAN_IOC_SUBSCRIBE	_IO(CHAN_IOC_MAGIC, 0x15)
+/** define CHAN_IOC_CALL - make a call on a request/reply channel (&struct chan_call) */
+#define CHAN_IOC_CALL		_IOWR(CHAN_IOC_MAGIC, 0x16, struct chan_call)
+/**
+ * define CHAN_IOC_REPLY - answer calls of a request/reply channel from its
+ * receive endpoint (&struct chan_batch: each &chan_msg names the call in
+ * @id, the reply in @buf and @len, 0 .. msg_max; @timeout_ns must be 0);
+ * returns the number of replies delivered, like CHAN_IOC_SEND_BATCH
+ */
+#define CHAN_IOC_REPLY		_IOWR(CHAN_IOC_MAGIC, 0x17, struct chan_batch)
 
 #endif /* _UAPI_LINUX_CHAN_H */
