@@ -3,18 +3,21 @@
  * chan: the broadcast kind - every subscriber sees every message sent
  * after it subscribed.
  *
- * One ring, many cursors.  Producers claim positions with cmpxchg() of
- * ring.tail, as on the multi-producer queue.  Each receive endpoint (a
- * subscriber, &struct chan_sub) has its own cursor; dup() shares one
- * cursor, so readers of a subscriber advance it with cmpxchg().  Nothing
- * ever consumes a slot: a slot is rewritten when a producer comes round a
- * lap later.
+ * One ring, many cursors.  Producers claim positions with cmpxchg() of a
+ * 64-bit tail (&chan.bc_tail).  Each receive endpoint (a subscriber,
+ * &struct chan_sub) has its own 64-bit cursor; dup() shares one cursor, so
+ * readers of a subscriber advance it with cmpxchg().  Positions are 64-bit
+ * because a subscriber under the overwrite policy may fall behind without
+ * bound: a reader is lapped exactly when tail - cursor > capacity, whatever
+ * the slot holds.  Nothing ever consumes a slot: a slot is rewritten when a
+ * producer comes round a lap later.
  *
  * Slot sequence numbers work like a seqlock per slot.  A slot holds
- * seq == 2 * p + 1 once the message at position p is published, and
- * seq == 2 * p while a producer writes it; a new ring's slot i starts as
- * "published for position i - capacity", so that a producer finds every
- * slot free for its first lap with one rule:
+ * seq == 2 * p + 1 (mod 2^32) once the message at position p is
+ * published, and seq == 2 * p while a producer writes it; a new ring's
+ * slot i starts as "published for position i - capacity", so that a
+ * producer finds every slot free for its first lap with one rule.  Within
+ * a lap of the tail, (s32) differences of seq order positions exactly:
  *
  *   producer of p                        reader at cursor c
  *   -------------                        ------------------
@@ -31,8 +34,8 @@
  *
  * Policies.  CHAN_POLICY_BLOCK: a producer may claim p only when every
  * cursor has passed p - capacity, so the slowest subscriber holds
- * producers back; the minimum over the cursors is cached in ring.head and
- * recomputed (under RCU, no lock) only when the ring looks full.
+ * producers back; the minimum over the cursors is cached in &chan.bc_min
+ * and recomputed (under RCU, no lock) only when the ring looks full.
  * CHAN_POLICY_FAIL and CHAN_POLICY_DROP_NEWEST: the same test, but a full
  * ring fails the send or drops the message.
  * CHAN_POLICY_OVERWRITE: producers never wait for subscribers; a reader
@@ -56,9 +59,19 @@
 /* How often an overwriting producer retries a slot still being written. */
 #define CHAN_BCAST_TRIES	64
 
-static u32 chan_bcast_free_seq(u32 pos, u32 cap)
+static u32 chan_bcast_seq(u64 pos)
 {
-	return 2 * (pos - cap) + 1;
+	return 2 * (u32)pos + 1;
+}
+
+static u32 chan_bcast_free_seq(u64 pos, u32 cap)
+{
+	return chan_bcast_seq(pos - cap);
+}
+
+static u32 chan_bcast_cap(const struct chan *ch)
+{
+	return ch->ring.mask + 1;
 }
 
 /**
@@ -67,10 +80,12 @@ static u32 chan_bcast_free_seq(u32 pos, u32 cap)
  */
 void chan_bcast_init(struct chan *ch)
 {
-	u32 cap = ch->ring.mask + 1, i;
+	u32 cap = chan_bcast_cap(ch), i;
 
 	for (i = 0; i < cap; i++)
 		chan_ring_slot(&ch->ring, i)->seq = chan_bcast_free_seq(i, cap);
+	atomic64_set(&ch->bc_tail, 0);
+	atomic64_set(&ch->bc_min, 0);
 }
 
 /**
@@ -86,16 +101,22 @@ struct chan_sub *chan_sub_new(struct chan *ch)
 
 	if (!sub)
 		return NULL;
+	/* A real cursor at once: producers may see us as soon as we are in. */
+	atomic64_set(&sub->pos, atomic64_read(&ch->bc_tail));
 	spin_lock(&ch->subs_lock);
-	/*
-	 * A producer that claimed a position before this read of tail sends
-	 * "before we subscribed"; one that claims after it sees us in the
-	 * list when it computes the minimum (the lock's release orders the
-	 * list insertion before later claims we observe).
-	 */
-	sub->pos = READ_ONCE(ch->ring.tail);
 	list_add_tail_rcu(&sub->node, &ch->subs);
 	spin_unlock(&ch->subs_lock);
+	/*
+	 * Pairs with the acquire loads of cursors in chan_bcast_min(): a
+	 * producer whose walk missed us read every cursor before we read the
+	 * tail here, so the positions it may still overwrite are all behind
+	 * the cursor we start at.  What was sent before this read of the tail
+	 * was sent before we subscribed.
+	 */
+	smp_mb();
+	atomic64_set(&sub->pos, atomic64_read(&ch->bc_tail));
+	/* A producer may have judged the ring full by our first cursor. */
+	chan_wake_send(ch);
 	return sub;
 }
 
@@ -115,22 +136,18 @@ void chan_sub_free(struct chan *ch, struct chan_sub *sub)
 	chan_wake_send(ch);
 }
 
-/*
- * The oldest cursor, as a position no later than @tail; @tail itself with
- * no subscriber.  Sets *@none when there is none.
- */
-static u32 chan_bcast_min(struct chan *ch, u32 tail, bool *none)
+/* The oldest cursor; @tail itself with no subscriber. */
+static u64 chan_bcast_min(struct chan *ch, u64 tail)
 {
 	struct chan_sub *sub;
-	u32 min = tail;
+	u64 min = tail;
 
-	*none = true;
 	rcu_read_lock();
 	list_for_each_entry_rcu(sub, &ch->subs, node) {
-		u32 pos = READ_ONCE(sub->pos);
+		/* Acquire: pairs with smp_mb() in chan_sub_new(). */
+		u64 pos = atomic64_read_acquire(&sub->pos);
 
-		*none = false;
-		if ((s32)(pos - min) < 0)
+		if (pos < min)
 			min = pos;
 	}
 	rcu_read_unlock();
@@ -138,19 +155,20 @@ static u32 chan_bcast_min(struct chan *ch, u32 tail, bool *none)
 }
 
 /*
- * May a producer claim @pos under the block policy?  The cached minimum
- * in ring.head only ever lags the true one, so it is refreshed only when
- * it says no.
+ * May a producer claim @pos without lapping a subscriber?  The cached
+ * minimum only ever lags the true one, so it is refreshed only when it
+ * says no.
  */
-static bool chan_bcast_room(struct chan *ch, u32 pos)
+static bool chan_bcast_room(struct chan *ch, u64 pos)
 {
-	u32 cap = ch->ring.mask + 1;
-	bool none;
+	u32 cap = chan_bcast_cap(ch);
+	u64 min;
 
-	if (pos - READ_ONCE(ch->ring.head) < cap)
+	if (pos - atomic64_read(&ch->bc_min) < cap)
 		return true;
-	WRITE_ONCE(ch->ring.head, chan_bcast_min(ch, pos, &none));
-	return pos - READ_ONCE(ch->ring.head) < cap;
+	min = chan_bcast_min(ch, pos);
+	atomic64_set(&ch->bc_min, min);
+	return pos - min < cap;
 }
 
 /**
@@ -162,12 +180,12 @@ static bool chan_bcast_room(struct chan *ch, u32 pos)
  */
 bool chan_bcast_writable(struct chan *ch)
 {
-	u32 pos = READ_ONCE(ch->ring.tail);
+	u64 pos = atomic64_read(&ch->bc_tail);
 	struct chan_slot *s = chan_ring_slot(&ch->ring, pos);
 
 	/* Pairs with smp_store_release() of seq in chan_bcast_publish(). */
 	if (smp_load_acquire(&s->seq) !=
-	    chan_bcast_free_seq(pos, ch->ring.mask + 1))
+	    chan_bcast_free_seq(pos, chan_bcast_cap(ch)))
 		return false;
 	return ch->policy == CHAN_POLICY_OVERWRITE || chan_bcast_room(ch, pos);
 }
@@ -176,13 +194,14 @@ bool chan_bcast_writable(struct chan *ch)
  * Claim the position at the tail if its slot is free.  Returns the slot
  * (marked as being written) or NULL if the ring is full for us.
  */
-static struct chan_slot *chan_bcast_claim(struct chan *ch, u32 *posp)
+static struct chan_slot *chan_bcast_claim(struct chan *ch, u64 *posp)
 {
-	u32 cap = ch->ring.mask + 1, pos;
+	u32 cap = chan_bcast_cap(ch);
 	struct chan_slot *s;
+	u64 pos;
 
 	for (;;) {
-		pos = READ_ONCE(ch->ring.tail);
+		pos = atomic64_read(&ch->bc_tail);
 		s = chan_ring_slot(&ch->ring, pos);
 		/* Pairs with smp_store_release() in chan_bcast_publish(). */
 		if (smp_load_acquire(&s->seq) != chan_bcast_free_seq(pos, cap))
@@ -191,22 +210,22 @@ static struct chan_slot *chan_bcast_claim(struct chan *ch, u32 *posp)
 		    !chan_bcast_room(ch, pos))
 			return NULL;
 		/* Full barrier: see chan_bcast_eof(). */
-		if (cmpxchg(&ch->ring.tail, pos, pos + 1) == pos)
+		if (atomic64_try_cmpxchg(&ch->bc_tail, &pos, pos + 1))
 			break;
 	}
-	WRITE_ONCE(s->seq, 2 * pos);
+	WRITE_ONCE(s->seq, 2 * (u32)pos);
 	/* [W1]: the mark is visible before any byte of the new message. */
 	smp_wmb();
 	*posp = pos;
 	return s;
 }
 
-static void chan_bcast_publish(struct chan *ch, struct chan_slot *s, u32 pos,
+static void chan_bcast_publish(struct chan *ch, struct chan_slot *s, u64 pos,
 			       u32 len)
 {
 	WRITE_ONCE(s->len, len);
 	/* [W2]: pairs with smp_load_acquire() of seq in readers ([R1]). */
-	smp_store_release(&s->seq, 2 * pos + 1);
+	smp_store_release(&s->seq, chan_bcast_seq(pos));
 	/* Subscribers wait non-exclusively: this wakes all of them. */
 	chan_wake_recv(ch);
 	/* A producer of the next lap may be waiting for this slot. */
@@ -218,7 +237,7 @@ static void chan_bcast_publish(struct chan *ch, struct chan_slot *s, u32 pos,
  * Claim a slot, waiting or retrying as the policy says.  Returns the
  * slot, NULL if the message was dropped, or an ERR_PTR.
  */
-static struct chan_slot *chan_bcast_reserve(struct chan *ch, u32 *pos,
+static struct chan_slot *chan_bcast_reserve(struct chan *ch, u64 *pos,
 					    long *timeout)
 {
 	struct chan_slot *s;
@@ -257,7 +276,7 @@ static ssize_t __chan_send_bcast(struct chan *ch, struct iov_iter *from,
 				 size_t len, long *timeout)
 {
 	struct chan_slot *s;
-	u32 pos;
+	u64 pos;
 
 	/* A claimed position cannot be handed back: fault the message in. */
 	if (fault_in_iov_iter_readable(from, len))
@@ -281,8 +300,7 @@ static ssize_t __chan_send_bcast(struct chan *ch, struct iov_iter *from,
 	}
 	chan_bcast_publish(ch, s, pos, len);
 	atomic64_inc(&ch->ring.sent);
-	trace_chan_send(ch->id, len, READ_ONCE(ch->ring.tail) -
-			READ_ONCE(ch->ring.head));
+	trace_chan_send(ch->id, len, chan_bcast_depth(ch));
 	return len;
 }
 
@@ -329,20 +347,23 @@ static bool chan_bcast_eof(struct chan *ch, struct chan_sub *sub)
 		return false;
 	/* Pairs with the full barrier of cmpxchg() in chan_bcast_claim(). */
 	smp_mb();
-	return READ_ONCE(sub->pos) == READ_ONCE(ch->ring.tail);
+	return atomic64_read(&sub->pos) == atomic64_read(&ch->bc_tail);
 }
 
 /*
- * What the slot at @sub's cursor holds for it: 0 a message, > 0 the
- * cursor was lapped, < 0 nothing yet.
+ * What the slot at cursor @c holds for it: 0 a message, > 0 the cursor
+ * was lapped, < 0 nothing yet.
  */
-static s32 chan_bcast_look(struct chan *ch, u32 c, u32 *seq)
+static s32 chan_bcast_look(struct chan *ch, u64 c, u32 *seq)
 {
 	struct chan_slot *s = chan_ring_slot(&ch->ring, c);
 
+	/* Lapped, however far: the slot may hold any later lap. */
+	if (atomic64_read(&ch->bc_tail) - c > chan_bcast_cap(ch))
+		return 1;
 	/* [R1]: pairs with smp_store_release() in chan_bcast_publish(). */
 	*seq = smp_load_acquire(&s->seq);
-	return (s32)(*seq - (2 * c + 1));
+	return (s32)(*seq - chan_bcast_seq(c));
 }
 
 /**
@@ -357,7 +378,7 @@ bool chan_bcast_has(struct chan *ch, struct chan_sub *sub)
 	u32 seq;
 
 	return atomic_read(&sub->gap) ||
-	       chan_bcast_look(ch, READ_ONCE(sub->pos), &seq) >= 0;
+	       chan_bcast_look(ch, atomic64_read(&sub->pos), &seq) >= 0;
 }
 
 static bool chan_bcast_readable(struct chan *ch, struct chan_sub *sub)
@@ -366,13 +387,13 @@ static bool chan_bcast_readable(struct chan *ch, struct chan_sub *sub)
 }
 
 /* Move a lapped cursor to the oldest message still in the ring. */
-static void chan_bcast_skip(struct chan *ch, struct chan_sub *sub, u32 c)
+static void chan_bcast_skip(struct chan *ch, struct chan_sub *sub, u64 c)
 {
-	u32 to = READ_ONCE(ch->ring.tail) - (ch->ring.mask + 1);
+	u64 to = atomic64_read(&ch->bc_tail) - chan_bcast_cap(ch);
 
-	if ((s32)(to - c) <= 0)
+	if (to <= c)
 		to = c + 1;
-	if (cmpxchg(&sub->pos, c, to) != c)
+	if (!atomic64_try_cmpxchg(&sub->pos, &c, to))
 		return;		/* another reader of this subscriber moved it */
 	atomic64_add(to - c, &sub->lost);
 	atomic64_add(to - c, &ch->overwritten);
@@ -384,16 +405,20 @@ static void chan_bcast_skip(struct chan *ch, struct chan_sub *sub, u32 c)
  * Take the message at cursor @c.  Returns its length, 0 to look again, or
  * a negative errno with the cursor unchanged.
  */
-static ssize_t chan_bcast_take(struct chan *ch, struct chan_sub *sub, u32 c,
+static ssize_t chan_bcast_take(struct chan *ch, struct chan_sub *sub, u64 c,
 			       u32 seq, struct iov_iter *to)
 {
 	struct chan_slot *s = chan_ring_slot(&ch->ring, c);
 	u32 len = READ_ONCE(s->len);
+	u64 old = c;
 	size_t n = 0;
 
 	if (len != CHAN_SLOT_TOMBSTONE && len && len <= ch->msg_max) {
-		if (len > iov_iter_count(to))
+		if (len > iov_iter_count(to)) {
+			/* [R2] for the length alone. */
+			smp_rmb();
 			return READ_ONCE(s->seq) == seq ? -EMSGSIZE : 0;
+		}
 		/* A lapping producer may rewrite the slot as we copy. */
 		kcsan_disable_current();
 		n = copy_to_iter(s->data, len, to);
@@ -406,19 +431,22 @@ static ssize_t chan_bcast_take(struct chan *ch, struct chan_sub *sub, u32 c,
 		return 0;		/* rewritten under us: lapped */
 	}
 	if (len == CHAN_SLOT_TOMBSTONE || !len || len > ch->msg_max) {
-		cmpxchg(&sub->pos, c, c + 1);
+		/* Skipping a slot frees it as much as reading it does. */
+		if (atomic64_try_cmpxchg(&sub->pos, &old, c + 1) &&
+		    ch->policy == CHAN_POLICY_BLOCK)
+			chan_wake_send(ch);
 		return 0;
 	}
 	if (n != len) {
 		iov_iter_revert(to, n);
 		return -EFAULT;
 	}
-	if (cmpxchg(&sub->pos, c, c + 1) != c) {
+	if (!atomic64_try_cmpxchg(&sub->pos, &old, c + 1)) {
 		iov_iter_revert(to, n);
 		return 0;		/* a reader sharing the cursor took it */
 	}
 	atomic64_inc(&ch->ring.received);
-	trace_chan_recv(ch->id, len, READ_ONCE(ch->ring.tail) - c - 1);
+	trace_chan_recv(ch->id, len, atomic64_read(&ch->bc_tail) - c - 1);
 	if (ch->policy == CHAN_POLICY_BLOCK)
 		chan_wake_send(ch);
 	return len;
@@ -484,13 +512,14 @@ ssize_t chan_recv_bcast(struct chan *ch, struct chan_sub *sub,
 			struct iov_iter *to, long *timeout)
 {
 	ssize_t ret;
-	u32 c, seq;
+	u32 seq;
+	u64 c;
 	s32 d;
 
 	for (;;) {
 		if (atomic_xchg(&sub->gap, 0))
 			return -EOVERFLOW;
-		c = READ_ONCE(sub->pos);
+		c = atomic64_read(&sub->pos);
 		d = chan_bcast_look(ch, c, &seq);
 		if (d > 0) {
 			chan_bcast_skip(ch, sub, c);
@@ -538,9 +567,7 @@ u64 chan_sub_lost(struct chan_sub *sub)
  */
 u32 chan_bcast_depth(struct chan *ch)
 {
-	u32 tail = READ_ONCE(ch->ring.tail), d;
-	bool none;
+	u64 tail = atomic64_read(&ch->bc_tail);
 
-	d = tail - chan_bcast_min(ch, tail, &none);
-	return min(d, ch->ring.mask + 1);
+	return min_t(u64, tail - chan_bcast_min(ch, tail), chan_bcast_cap(ch));
 }

@@ -40,6 +40,11 @@ static ssize_t chan_ep_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct chan_ep *ep = iocb->ki_filp->private_data;
 	long timeout = chan_ep_timeout(iocb);
 
+	/* Even a non-blocking rendezvous send waits for its handoff. */
+	if ((iocb->ki_flags & IOCB_NOWAIT) &&
+	    ep->ch->kind == CHAN_KIND_RENDEZVOUS)
+		return -EAGAIN;
+
 	return chan_send_iter(ep->ch, from, &timeout);
 }
 

@@ -11,6 +11,10 @@
 
 static const char *const chan_kind_names[] = {
 	[CHAN_KIND_QUEUE] = "queue",
+	[CHAN_KIND_ONESHOT] = "oneshot",
+	[CHAN_KIND_RENDEZVOUS] = "rendezvous",
+	[CHAN_KIND_BROADCAST] = "broadcast",
+	[CHAN_KIND_REQREP] = "reqrep",
 };
 
 static const char *const chan_policy_names[] = {
@@ -77,7 +81,8 @@ void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role)
 	seq_printf(m, "chan-name:\t%s\n", info.name);
 	seq_printf(m, "chan-role:\t%s\n",
 		   role == CHAN_ROLE_SEND ? "send" : "recv");
-	seq_printf(m, "chan-kind:\t%s\n", chan_kind_names[info.kind]);
+	seq_printf(m, "chan-kind:\t%s\n", info.kind < ARRAY_SIZE(chan_kind_names) &&
+		   chan_kind_names[info.kind] ? chan_kind_names[info.kind] : "?");
 	seq_printf(m, "chan-flags:\t%s%s\n",
 		   info.flags & CHAN_SINGLE_PRODUCER ? "sp" : "mp",
 		   info.flags & CHAN_SINGLE_CONSUMER ? "sc" : "mc");

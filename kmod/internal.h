@@ -95,6 +95,8 @@ struct chan_user {
  * @calls: request/reply calls waiting for their replies, by id
  * @call_next: next index to try in @calls
  * @call_gen: generation of call ids
+ * @bc_tail: broadcast: next position to produce (64-bit, never wraps)
+ * @bc_min: broadcast: a recent minimum over the subscribers' cursors
  * @subs: broadcast subscribers (&struct chan_sub), walked under RCU
  * @subs_lock: serialises changes to @subs
  * @wake_work: wakes both queues for a caller that may not (hardirq, NMI,
@@ -140,6 +142,8 @@ struct chan {
 	struct xarray calls;
 	u32 call_next;
 	atomic_t call_gen;
+	atomic64_t bc_tail;
+	atomic64_t bc_min;
 	struct list_head subs;
 	spinlock_t subs_lock;		/* serialises changes to subs */
 	struct irq_work wake_work;
@@ -169,7 +173,7 @@ struct chan_ep {
 /**
  * struct chan_sub - one subscriber of a broadcast channel
  * @pos: the next position to read; moved with cmpxchg() (files sharing
- *	the endpoint share the cursor)
+ *	the endpoint share the cursor); 64-bit, never wraps
  * @gap: the cursor was lapped and the next read reports it
  * @lost: messages missed by being lapped
  * @lost_seen: @lost when CHAN_IOC_LOST last asked
@@ -177,7 +181,7 @@ struct chan_ep {
  * @rcu: frees it after producers walking the list are done
  */
 struct chan_sub {
-	u32 pos;
+	atomic64_t pos;
 	atomic_t gap;
 	atomic64_t lost;
 	atomic64_t lost_seen;

@@ -163,14 +163,14 @@ static struct kunit_suite chan_ring_suite = {
 
 /* The channel object, driven through the same entry points as read(2). */
 
-static struct chan *chan_test_make(struct kunit *test, u32 flags, u32 policy,
-				   u32 cap)
+static struct chan *chan_test_make_kind(struct kunit *test, u32 kind,
+					u32 flags, u32 policy, u32 cap)
 {
 	struct chan_create a = {
-		.kind = CHAN_KIND_QUEUE, .flags = flags, .policy = policy,
+		.kind = kind, .flags = flags, .policy = policy,
 		.capacity = cap, .msg_max = 16,
 	};
-	size_t bytes = chan_ring_bytes(cap, 16);
+	size_t bytes = chan_ring_bytes(cap, chan_slot_room(kind, 16));
 	struct chan_user *u;
 	struct chan *ch;
 
@@ -180,6 +180,12 @@ static struct chan *chan_test_make(struct kunit *test, u32 flags, u32 policy,
 	chan_end_get(ch, CHAN_ROLE_SEND);
 	chan_end_get(ch, CHAN_ROLE_RECV);
 	return ch;
+}
+
+static struct chan *chan_test_make(struct kunit *test, u32 flags, u32 policy,
+				   u32 cap)
+{
+	return chan_test_make_kind(test, CHAN_KIND_QUEUE, flags, policy, cap);
 }
 
 static void chan_test_free(struct chan *ch)
@@ -274,9 +280,102 @@ static void chan_object_test_epipe_and_sizes(struct kunit *test)
 	chan_test_free(ch);
 }
 
+static void chan_kind_test_oneshot(struct kunit *test)
+{
+	struct chan *ch = chan_test_make_kind(test, CHAN_KIND_ONESHOT, 0,
+					      CHAN_POLICY_BLOCK, 1);
+	u32 v;
+
+	KUNIT_EXPECT_EQ(test, chan_test_send(ch, 7), (ssize_t)4);
+	KUNIT_EXPECT_EQ(test, chan_test_send(ch, 8), (ssize_t)-EALREADY);
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v), (ssize_t)4);
+	KUNIT_EXPECT_EQ(test, v, 7U);
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v), (ssize_t)0);
+	chan_test_free(ch);
+}
+
+static void chan_kind_test_rendezvous(struct kunit *test)
+{
+	struct chan *ch = chan_test_make_kind(test, CHAN_KIND_RENDEZVOUS, 0,
+					      CHAN_POLICY_BLOCK, 0);
+	u32 v;
+
+	KUNIT_EXPECT_EQ(test, ch->capacity, 0U);
+	/* No receiver waiting: a non-blocking send queues nothing. */
+	KUNIT_EXPECT_EQ(test, chan_test_send(ch, 1), (ssize_t)-EAGAIN);
+	KUNIT_EXPECT_EQ(test, chan_ring_depth(&ch->ring), 0U);
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v), (ssize_t)-EAGAIN);
+	chan_test_free(ch);
+}
+
+static ssize_t chan_test_sub_recv(struct chan *ch, struct chan_sub *sub,
+				  u32 *v)
+{
+	struct kvec kv = { v, sizeof(*v) };
+	struct iov_iter it;
+
+	long timeout = 0;
+
+	iov_iter_kvec(&it, ITER_DEST, &kv, 1, sizeof(*v));
+	return chan_recv_bcast(ch, sub, &it, &timeout);
+}
+
+static void chan_kind_test_broadcast(struct kunit *test)
+{
+	struct chan *ch = chan_test_make_kind(test, CHAN_KIND_BROADCAST, 0,
+					      CHAN_POLICY_OVERWRITE, 4);
+	struct chan_sub *fast = chan_sub_new(ch), *slow = chan_sub_new(ch);
+	u32 k, v;
+
+	KUNIT_ASSERT_NOT_NULL(test, fast);
+	KUNIT_ASSERT_NOT_NULL(test, slow);
+	/* No plain receiver: only subscribers read a broadcast channel. */
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v), (ssize_t)-EINVAL);
+	for (k = 0; k < 10; k++) {
+		KUNIT_EXPECT_EQ(test, chan_test_send(ch, k), (ssize_t)4);
+		KUNIT_EXPECT_EQ(test, chan_test_sub_recv(ch, fast, &v),
+				(ssize_t)4);
+		KUNIT_EXPECT_EQ(test, v, k);
+	}
+	KUNIT_EXPECT_EQ(test, chan_test_sub_recv(ch, slow, &v),
+			(ssize_t)-EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, chan_sub_lost(slow), 6ULL);
+	KUNIT_EXPECT_EQ(test, chan_sub_lost(fast), 0ULL);
+	for (k = 6; k < 10; k++) {
+		KUNIT_EXPECT_EQ(test, chan_test_sub_recv(ch, slow, &v),
+				(ssize_t)4);
+		KUNIT_EXPECT_EQ(test, v, k);
+	}
+	KUNIT_EXPECT_EQ(test, chan_test_sub_recv(ch, slow, &v),
+			(ssize_t)-EAGAIN);
+	chan_close_send(ch);
+	KUNIT_EXPECT_EQ(test, chan_test_sub_recv(ch, slow, &v), (ssize_t)0);
+	chan_sub_free(ch, fast);
+	chan_sub_free(ch, slow);
+	chan_test_free(ch);
+}
+
+static void chan_kind_test_reqrep(struct kunit *test)
+{
+	struct chan *ch = chan_test_make_kind(test, CHAN_KIND_REQREP, 0,
+					      CHAN_POLICY_BLOCK, 4);
+	u32 v;
+
+	KUNIT_EXPECT_EQ(test, chan_test_send(ch, 1), (ssize_t)-EINVAL);
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v), (ssize_t)-EINVAL);
+	KUNIT_EXPECT_EQ(test, chan_reply_one(ch, 1, NULL, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, chan_reply_one(ch, 1ULL << 32 | 1, NULL, 0),
+			-ENOENT);
+	chan_test_free(ch);
+}
+
 static struct kunit_case chan_object_cases[] = {
 	KUNIT_CASE(chan_object_test_policies),
 	KUNIT_CASE(chan_object_test_epipe_and_sizes),
+	KUNIT_CASE(chan_kind_test_oneshot),
+	KUNIT_CASE(chan_kind_test_rendezvous),
+	KUNIT_CASE(chan_kind_test_broadcast),
+	KUNIT_CASE(chan_kind_test_reqrep),
 	{}
 };
 

@@ -113,7 +113,7 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 	if (args->kind == CHAN_KIND_BROADCAST)
 		chan_bcast_init(ch);
 
-	xa_init_flags(&ch->calls, XA_FLAGS_ALLOC1);
+	xa_init_flags(&ch->calls, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
 	INIT_LIST_HEAD(&ch->subs);
 	spin_lock_init(&ch->subs_lock);
 	init_waitqueue_head(&ch->recv_wq);

@@ -15,14 +15,17 @@
  * A call's state only ever moves forward, by cmpxchg():
  *
  *   WAITING --server claims--> REPLYING --reply copied--> DONE
- *      |   <--copy failed-----'
  *      +--caller gives up--> GONE      (a late reply finds no WAITING)
  *      +--last receiver closes--> FAILED
  *
  * The caller sleeps until the state is DONE or beyond; giving up is a
  * cmpxchg() from WAITING, so it races a server's claim cleanly: whoever
- * wins decides, and a caller that loses to REPLYING waits (briefly,
- * uninterruptibly) for the copy to end.
+ * wins decides, and a caller that loses to REPLYING waits for the copy to
+ * end - a memcpy() from the server's kernel copy of the reply, which
+ * cannot fault, so the wait is short even against a hostile server.
+ *
+ * The XArray's lock is taken with interrupts off: the last receiver may
+ * go away from any context (chan_detach()).
  */
 #include <linux/fs.h>
 #include <linux/jiffies.h>
@@ -91,12 +94,12 @@ static struct chan_pending *chan_pending_new(struct chan *ch, u32 room)
 	init_waitqueue_head(&p->wq);
 	p->room = room;
 	/* Reserve the index first, so servers never see a half-made call. */
-	ret = xa_alloc_cyclic(&ch->calls, &idx, NULL, xa_limit_32b,
-			      &ch->call_next, GFP_KERNEL_ACCOUNT);
+	ret = xa_alloc_cyclic_irq(&ch->calls, &idx, NULL, xa_limit_32b,
+				  &ch->call_next, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		goto free_reply;
 	p->id = (u64)(u32)atomic_inc_return(&ch->call_gen) << 32 | idx;
-	xa_store(&ch->calls, idx, p, GFP_KERNEL_ACCOUNT);
+	xa_store_irq(&ch->calls, idx, p, GFP_KERNEL_ACCOUNT);
 	return p;
 
 free_reply:
@@ -224,7 +227,7 @@ long chan_ioctl_call(struct chan_ep *ep, struct file *file,
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	ret = chan_call_do(ch, p, &c, file->f_flags & O_NONBLOCK);
-	xa_erase(&ch->calls, (u32)p->id);
+	xa_erase_irq(&ch->calls, (u32)p->id);
 	if (ret >= 0 && put_user((u32)ret, &uarg->reply_len))
 		ret = -EFAULT;
 	if (put_user(p->id, &uarg->id) && ret >= 0)
@@ -234,22 +237,14 @@ long chan_ioctl_call(struct chan_ep *ep, struct file *file,
 	return ret == -ERESTARTSYS ? -EINTR : ret;
 }
 
-/**
- * chan_reply_one() - answer one call
- * @ch: a request/reply channel
- * @id: the call's id, from the server's receive
- * @buf: user pointer to the reply
- * @len: its length, 0 .. msg_max
- *
- * Return: 0, or -ENOENT (no call @id is waiting), -EMSGSIZE (longer
- * than the caller's room; the call still waits), -EFAULT (likewise).
- */
-int chan_reply_one(struct chan *ch, u64 id, const void __user *buf, u32 len)
+/* Hand a reply already in kernel memory to call @id. */
+static int chan_reply_kernel(struct chan *ch, u64 id, const void *buf,
+			     u32 len)
 {
 	struct chan_pending *p;
 	int ret = -ENOENT;
 
-	xa_lock(&ch->calls);
+	xa_lock_irq(&ch->calls);
 	p = xa_load(&ch->calls, (u32)id);
 	if (p && p->id == id && atomic_read(&p->state) == CHAN_CALL_WAITING) {
 		if (len > p->room)
@@ -261,20 +256,51 @@ int chan_reply_one(struct chan *ch, u64 id, const void __user *buf, u32 len)
 	}
 	if (!ret)
 		refcount_inc(&p->ref);
-	xa_unlock(&ch->calls);
+	xa_unlock_irq(&ch->calls);
 	if (ret)
 		return ret;
 
-	if (copy_from_user(p->reply, buf, len)) {
-		ret = -EFAULT;
-		atomic_set(&p->state, CHAN_CALL_WAITING);
-	} else {
-		p->len = len;
-		/* Pairs with atomic_read_acquire() in chan_call_wait(). */
-		atomic_set_release(&p->state, CHAN_CALL_DONE);
-	}
+	memcpy(p->reply, buf, len);
+	p->len = len;
+	/* Pairs with atomic_read_acquire() in chan_call_wait(). */
+	atomic_set_release(&p->state, CHAN_CALL_DONE);
 	wake_up(&p->wq);
 	chan_pending_put(p);
+	return 0;
+}
+
+/* Replies up to this size are copied in on the stack. */
+#define CHAN_REPLY_STACK	128
+
+/**
+ * chan_reply_one() - answer one call
+ * @ch: a request/reply channel
+ * @id: the call's id, from the server's receive
+ * @buf: user pointer to the reply
+ * @len: its length, 0 .. msg_max
+ *
+ * The reply is copied from user space before the call is claimed, so no
+ * caller ever waits on a fault in the server's memory.
+ *
+ * Return: 0, or -ENOENT (no call @id is waiting), -EMSGSIZE (longer
+ * than the caller's room; the call still waits), -EFAULT or -ENOMEM
+ * (likewise).
+ */
+int chan_reply_one(struct chan *ch, u64 id, const void __user *buf, u32 len)
+{
+	char stack[CHAN_REPLY_STACK];
+	void *kbuf = stack;
+	int ret;
+
+	if (len > sizeof(stack)) {
+		kbuf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!kbuf)
+			return -ENOMEM;
+	}
+	ret = copy_from_user(kbuf, buf, len) ? -EFAULT :
+	      chan_reply_kernel(ch, id, kbuf, len);
+	if (kbuf != stack)
+		kvfree(kbuf);
 	return ret;
 }
 
@@ -285,13 +311,13 @@ int chan_reply_one(struct chan *ch, u64 id, const void __user *buf, u32 len)
 void chan_calls_fail(struct chan *ch)
 {
 	struct chan_pending *p;
-	unsigned long idx;
+	unsigned long idx, flags;
 
-	xa_lock(&ch->calls);
+	xa_lock_irqsave(&ch->calls, flags);
 	xa_for_each(&ch->calls, idx, p) {
 		atomic_cmpxchg(&p->state, CHAN_CALL_WAITING,
 			       CHAN_CALL_FAILED);
 		wake_up(&p->wq);
 	}
-	xa_unlock(&ch->calls);
+	xa_unlock_irqrestore(&ch->calls, flags);
 }

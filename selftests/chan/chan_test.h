@@ -57,6 +57,25 @@ static inline int chan_make(int dev, uint32_t flags, uint32_t policy,
 	return 0;
 }
 
+/* An anonymous, non-blocking channel of @kind (msg_max 64, block policy). */
+static inline int chan_make_kind(int dev, uint32_t kind, uint32_t capacity,
+				 int *rfd, int *sfd)
+{
+	struct chan_create c;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.kind = kind;
+	c.flags = CHAN_NONBLOCK;
+	c.capacity = capacity;
+	c.msg_max = 64;
+	if (ioctl(dev, CHAN_IOC_CREATE, &c))
+		return -errno;
+	*rfd = c.recv_fd;
+	*sfd = c.send_fd;
+	return 0;
+}
+
 static inline int chan_info_get(int fd, struct chan_info *info)
 {
 	memset(info, 0, sizeof(*info));

@@ -79,13 +79,46 @@ static uint32_t list_total(int dev)
 	return ioctl(dev, CHAN_IOC_LIST, &l) ? ~0U : l.total;
 }
 
-enum op { OP_CREATE, OP_CREATE_NAMED, OP_OPEN, OP_LIST, OP_SEND, OP_RECV };
+enum op {
+	OP_CREATE, OP_CREATE_NAMED, OP_OPEN, OP_LIST, OP_SEND, OP_RECV,
+	OP_SUBSCRIBE, OP_CALL,
+};
 
 struct ctx {
 	int dev;
 	int rfd, sfd;		/* a named channel for OP_OPEN and I/O */
+	int brfd, bsfd;		/* a broadcast channel for OP_SUBSCRIBE */
+	int qrfd, qsfd;		/* a request/reply channel for OP_CALL */
 	char name[32];
 };
+
+/* A call nobody answers: 0 once it timed out, as it should. */
+static int fi_call(int sfd)
+{
+	char out[8];
+	struct chan_call call = {
+		.size = sizeof(call), .req = (uintptr_t)"req", .req_len = 3,
+		.reply = (uintptr_t)out, .reply_len = sizeof(out),
+		.timeout_ns = 1,
+	};
+
+	if (ioctl(sfd, CHAN_IOC_CALL, &call) >= 0)
+		return -EPROTO;
+	return errno == ETIMEDOUT ? 0 : -errno;
+}
+
+/* Take whatever requests are queued, unanswered. */
+static void fi_drain(int rfd)
+{
+	char buf[16];
+	struct chan_msg m = { .buf = (uintptr_t)buf, .len = sizeof(buf) };
+	struct chan_batch b = {
+		.size = sizeof(b), .count = 1, .msgs = (uintptr_t)&m,
+	};
+
+	while (ioctl(rfd, CHAN_IOC_RECV_BATCH, &b) == 1)
+		m.len = sizeof(buf);
+}
 
 /*
  * One call with fail-nth armed; returns 0 or -errno, sets *left to what
@@ -136,6 +169,21 @@ static int do_op(struct ctx *c, enum op op, char *name, int *left)
 	case OP_RECV:
 		ret = read(c->rfd, buf, sizeof(buf)) == 5 ? 0 : -errno;
 		break;
+	case OP_SUBSCRIBE:
+		rfd = ioctl(c->brfd, CHAN_IOC_SUBSCRIBE,
+			    CHAN_CLOEXEC | CHAN_NONBLOCK);
+		ret = rfd < 0 ? -errno : 0;
+		*left = nth_left();
+		fail_nth(0);
+		if (!ret)
+			close(rfd);
+		return ret;
+	case OP_CALL:
+		ret = fi_call(c->qsfd);
+		*left = nth_left();
+		fail_nth(0);
+		fi_drain(c->qrfd);
+		return ret;
 	}
 	*left = nth_left();
 	fail_nth(0);
@@ -156,6 +204,10 @@ FIXTURE_SETUP(walk)
 	ASSERT_EQ(0, chan_make(self->c.dev, CHAN_NONBLOCK, 0, 8, 64,
 			       self->c.name, 0600, &self->c.rfd,
 			       &self->c.sfd));
+	ASSERT_EQ(0, chan_make_kind(self->c.dev, CHAN_KIND_BROADCAST, 8,
+				    &self->c.brfd, &self->c.bsfd));
+	ASSERT_EQ(0, chan_make_kind(self->c.dev, CHAN_KIND_REQREP, 8,
+				    &self->c.qrfd, &self->c.qsfd));
 }
 
 FIXTURE_TEARDOWN(walk)
@@ -169,6 +221,10 @@ FIXTURE_TEARDOWN(walk)
 	ioctl(self->c.dev, CHAN_IOC_UNLINK, &u);
 	close(self->c.rfd);
 	close(self->c.sfd);
+	close(self->c.brfd);
+	close(self->c.bsfd);
+	close(self->c.qrfd);
+	close(self->c.qsfd);
 	close(self->c.dev);
 }
 
@@ -178,6 +234,7 @@ static void walk(struct __test_metadata *_metadata, struct ctx *c, enum op op)
 	uint32_t chans;
 	struct chan_info i;
 	uint64_t sent;
+	uint32_t subs;
 	char name[32];
 
 	snprintf(name, sizeof(name), "fi.new.%d", getpid());
@@ -186,6 +243,9 @@ static void walk(struct __test_metadata *_metadata, struct ctx *c, enum op op)
 		chans = list_total(c->dev);
 		ASSERT_EQ(0, chan_info_get(c->rfd, &i));
 		sent = i.sent;
+		ASSERT_EQ(0, chan_info_get(c->brfd, &i));
+		subs = i.receivers;
+		ASSERT_EQ(0, chan_info_get(c->rfd, &i));
 		if (op == OP_RECV && i.depth == 0)
 			ASSERT_EQ(5, write(c->sfd, "fault", 5));
 
@@ -208,6 +268,8 @@ static void walk(struct __test_metadata *_metadata, struct ctx *c, enum op op)
 		ASSERT_EQ(0, chan_info_get(c->rfd, &i));
 		if (op == OP_SEND)
 			EXPECT_EQ(sent, i.sent);
+		ASSERT_EQ(0, chan_info_get(c->brfd, &i));
+		EXPECT_EQ(subs, i.receivers);
 	}
 	EXPECT_GT(injected, 0);
 	ksft_print_msg("op %d: %d fault points walked\n", op, injected);
@@ -219,5 +281,7 @@ TEST_F_TIMEOUT(walk, open_by_name, 600) { walk(_metadata, &self->c, OP_OPEN); }
 TEST_F_TIMEOUT(walk, list, 600) { walk(_metadata, &self->c, OP_LIST); }
 TEST_F_TIMEOUT(walk, send, 600) { walk(_metadata, &self->c, OP_SEND); }
 TEST_F_TIMEOUT(walk, recv, 600) { walk(_metadata, &self->c, OP_RECV); }
+TEST_F_TIMEOUT(walk, subscribe, 600) { walk(_metadata, &self->c, OP_SUBSCRIBE); }
+TEST_F_TIMEOUT(walk, call, 600) { walk(_metadata, &self->c, OP_CALL); }
 
 TEST_HARNESS_MAIN

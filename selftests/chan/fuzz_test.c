@@ -48,7 +48,8 @@ static int allowed(int e)
 	case EINVAL: case EFAULT: case ENOTTY: case EBADF: case EAGAIN:
 	case EMSGSIZE: case EPIPE: case EBUSY: case E2BIG: case ENOMEM:
 	case EMFILE: case ENFILE: case EEXIST: case ENOENT: case EACCES:
-	case ENAMETOOLONG: case EINTR: case EPERM:
+	case ENAMETOOLONG: case EINTR: case EPERM: case EALREADY:
+	case EOVERFLOW: case ETIMEDOUT: case ECONNRESET:
 		return 1;
 	}
 	return 0;
@@ -127,10 +128,10 @@ static void fill_create(uint64_t *s, struct chan_create *c, char *name)
 {
 	memset(c, 0, sizeof(*c));
 	c->size = pick_size(s, sizeof(*c));
-	c->kind = rnd(s) % 8 ? CHAN_KIND_QUEUE : (uint32_t)rnd(s);
+	c->kind = rnd(s) % 8 ? 1 + rnd(s) % 5 : (uint32_t)rnd(s);
 	c->flags = rnd(s) % 8 ? rnd(s) % 16 : (uint32_t)rnd(s);
 	c->policy = rnd(s) % 8 ? rnd(s) % 4 : (uint32_t)rnd(s);
-	c->capacity = rnd(s) % 8 ? 1 + rnd(s) % 64 : (uint32_t)rnd(s);
+	c->capacity = rnd(s) % 8 ? rnd(s) % 65 : (uint32_t)rnd(s);
 	c->msg_max = rnd(s) % 8 ? 1 + rnd(s) % 256 : (uint32_t)rnd(s);
 	c->mode = rnd(s) % 8 ? 0666 : (uint32_t)rnd(s);
 	if (rnd(s) % 16 == 0)
@@ -195,12 +196,45 @@ static void op_open_unlink(uint64_t *s)
 	}
 }
 
+/* New subscribers are kept, and always non-blocking. */
+static void op_subscribe(uint64_t *s, unsigned long cmd)
+{
+	unsigned long flags = CHAN_CLOEXEC | CHAN_NONBLOCK;
+	long r;
+
+	if (rnd(s) % 8 == 0)
+		flags |= rnd(s) << 4;
+	r = ioctl(pick_fd(s), cmd, flags);
+	note(r < 0 ? r : 0);
+	if (r >= 0)
+		keep_fd(s, r);
+}
+
+/*
+ * A call with a timeout of at most 0.1 ms (or an absolute time in the
+ * past), so that it never stalls the fuzzer; its reply would land in buf.
+ */
+static void op_call(uint64_t *s, unsigned long cmd, unsigned char *buf)
+{
+	struct chan_call *c = (void *)buf;
+
+	c->size = pick_size(s, sizeof(*c));
+	c->flags = rnd(s) % 8 ? rnd(s) % 2 : (uint32_t)rnd(s);
+	c->req = (uintptr_t)pick_ptr(s, buf + 512, 64);
+	c->req_len = rnd(s) % 4 ? rnd(s) % 80 : (uint32_t)rnd(s);
+	c->reply = (uintptr_t)(rnd(s) % 4 ? buf + 1024 : NULL);
+	c->reply_len = rnd(s) % 4 ? rnd(s) % 80 : 1024;
+	c->timeout_ns = rnd(s) % 100000;
+	note(ioctl(pick_fd(s), cmd, rnd(s) % 8 ? (void *)buf : NULL));
+}
+
 static void op_ioctl(uint64_t *s)
 {
 	static const unsigned long cmds[] = {
 		CHAN_IOC_VERSION, CHAN_IOC_CREATE, CHAN_IOC_OPEN,
 		CHAN_IOC_UNLINK, CHAN_IOC_LIST, CHAN_IOC_INFO, CHAN_IOC_CLOSE,
 		CHAN_IOC_LOST, CHAN_IOC_SEND_BATCH, CHAN_IOC_RECV_BATCH,
+		CHAN_IOC_SUBSCRIBE, CHAN_IOC_CALL, CHAN_IOC_REPLY,
 	};
 	unsigned char buf[4096 + 64];
 	unsigned long cmd;
@@ -253,9 +287,16 @@ static void op_ioctl(uint64_t *s)
 	}
 	if (cmd == CHAN_IOC_CREATE)
 		return op_create(s);
+	if (_IOC_TYPE(cmd) == CHAN_IOC_MAGIC &&
+	    _IOC_NR(cmd) == _IOC_NR(CHAN_IOC_SUBSCRIBE))
+		return op_subscribe(s, cmd);
+	if (_IOC_TYPE(cmd) == CHAN_IOC_MAGIC &&
+	    _IOC_NR(cmd) == _IOC_NR(CHAN_IOC_CALL))
+		return op_call(s, cmd, buf);
 	/* A batch read from a scribbled page could aim anywhere: see above. */
 	if (_IOC_NR(cmd) == _IOC_NR(CHAN_IOC_SEND_BATCH) ||
-	    _IOC_NR(cmd) == _IOC_NR(CHAN_IOC_RECV_BATCH))
+	    _IOC_NR(cmd) == _IOC_NR(CHAN_IOC_RECV_BATCH) ||
+	    _IOC_NR(cmd) == _IOC_NR(CHAN_IOC_REPLY))
 		note(ioctl(pick_fd(s), cmd, rnd(s) % 4 ? (void *)buf : NULL));
 	else
 		note(ioctl(pick_fd(s), cmd, pick_ptr(s, buf, 256)));

@@ -133,6 +133,49 @@ TEST(creation_rules)
 	close(dev);
 }
 
+/* The "chan-kind:" line of /proc/self/fdinfo/@fd, or "" */
+static void fdinfo_kind(int fd, char *out, size_t len)
+{
+	char path[64], line[128];
+	FILE *f;
+
+	out[0] = 0;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "chan-kind: %31s", out) == 1)
+			break;
+	fclose(f);
+}
+
+TEST(fdinfo_names_every_kind)
+{
+	static const struct { uint32_t kind, cap; const char *name; } k[] = {
+		{ CHAN_KIND_QUEUE, 4, "queue" },
+		{ CHAN_KIND_ONESHOT, 1, "oneshot" },
+		{ CHAN_KIND_RENDEZVOUS, 0, "rendezvous" },
+		{ CHAN_KIND_BROADCAST, 4, "broadcast" },
+		{ CHAN_KIND_REQREP, 4, "reqrep" },
+	};
+	int dev = chan_dev_open(), r, s;
+	char name[32];
+	unsigned int i;
+
+	ASSERT_LE(0, dev);
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		ASSERT_EQ(0, kmake(dev, k[i].kind, 0, k[i].cap, 0, &r, &s));
+		fdinfo_kind(r, name, sizeof(name));
+		EXPECT_STREQ(k[i].name, name);
+		fdinfo_kind(s, name, sizeof(name));
+		EXPECT_STREQ(k[i].name, name);
+		close(r);
+		close(s);
+	}
+	close(dev);
+}
+
 FIXTURE(oneshot) {
 	int dev, rfd, sfd;
 };

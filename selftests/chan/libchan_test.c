@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libchan: round trips, timeouts, names, vectors, lost counts, and
- * chan_select() fairness (no busy channel starved) and bias.
+ * libchan: round trips, timeouts, names, vectors, lost counts,
+ * chan_select() fairness (no busy channel starved) and bias, calls and
+ * replies, kinds and subscribers.
  */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <sys/uio.h>
 
 #include "kselftest_harness.h"
@@ -141,6 +145,80 @@ TEST(select_times_out_and_sees_writable_send_ends)
 	EXPECT_EQ(1, chan_select(c, 2, -1, 0));
 	EXPECT_EQ(0, c[0].ready);
 	EXPECT_EQ(1, c[1].ready);
+	close(p.recv_fd);
+	close(p.send_fd);
+}
+
+static void *echo_server(void *arg)
+{
+	int fd = *(int *)arg;
+	char buf[32], out[40];
+	uint64_t id;
+	ssize_t n;
+
+	while ((n = chan_recv_req(fd, buf, sizeof(buf), &id, -1)) > 0) {
+		memcpy(out, "re:", 3);
+		memcpy(out + 3, buf, n);
+		if (chan_reply(fd, id, out, n + 3))
+			break;
+	}
+	return NULL;
+}
+
+TEST(call_and_reply)
+{
+	struct chan_opts o = { .kind = CHAN_KIND_REQREP, .msg_max = 32 };
+	struct chan_pair p;
+	char reply[40];
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(0, chan_new(&o, &p));
+	ASSERT_EQ(0, pthread_create(&t, NULL, echo_server, &p.recv_fd));
+	for (i = 0; i < 100; i++) {
+		char req[16];
+		int n = snprintf(req, sizeof(req), "call %d", i);
+
+		ASSERT_EQ(n + 3, chan_call(p.send_fd, req, n, reply,
+					   sizeof(reply), 5000));
+		ASSERT_EQ(0, memcmp(reply, "re:", 3));
+		ASSERT_EQ(0, memcmp(reply + 3, req, n));
+	}
+	EXPECT_EQ(-ENOENT, chan_reply(p.recv_fd, 12345, "x", 1));
+	ASSERT_EQ(0, chan_close_send(p.send_fd));
+	pthread_join(t, NULL);
+	close(p.recv_fd);
+	EXPECT_EQ(-EPIPE, chan_call(p.send_fd, "x", 1, reply, sizeof(reply),
+				    -1));
+	close(p.send_fd);
+}
+
+TEST(kinds_through_options_and_subscribe)
+{
+	struct chan_opts o = { .kind = CHAN_KIND_ONESHOT };
+	struct chan_pair p;
+	char buf[8];
+	int sub;
+
+	ASSERT_EQ(0, chan_new(&o, &p));
+	EXPECT_EQ(2, chan_send(p.send_fd, "ok", 2, -1));
+	EXPECT_EQ(-EALREADY, chan_send(p.send_fd, "no", 2, -1));
+	EXPECT_EQ(2, chan_recv(p.recv_fd, buf, sizeof(buf), -1));
+	EXPECT_EQ(0, chan_recv(p.recv_fd, buf, sizeof(buf), -1));
+	close(p.recv_fd);
+	close(p.send_fd);
+
+	o.kind = CHAN_KIND_BROADCAST;
+	ASSERT_EQ(0, chan_new(&o, &p));
+	sub = chan_subscribe(p.recv_fd, 0);
+	ASSERT_LE(0, sub);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(sub, F_GETFD));
+	EXPECT_EQ(3, chan_send(p.send_fd, "all", 3, -1));
+	EXPECT_EQ(3, chan_recv(p.recv_fd, buf, sizeof(buf), -1));
+	EXPECT_EQ(3, chan_recv(sub, buf, sizeof(buf), -1));
+	EXPECT_EQ(0, memcmp(buf, "all", 3));
+	EXPECT_EQ(-EBADF, chan_subscribe(p.send_fd, 0));
+	close(sub);
 	close(p.recv_fd);
 	close(p.send_fd);
 }

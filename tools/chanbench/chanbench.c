@@ -8,6 +8,8 @@
  *   B1 ping-pong round trip (8, 64, 256, 1024, 4096 bytes)
  *   B2 one-way streaming, 1 producer -> 1 consumer (64 bytes)
  *   B3 fan-in, 1..4 producers -> 1 consumer (64 bytes)
+ *   B4 broadcast 1 -> 4 subscribers, against a fan-out over 4 pipes
+ *   B5 request/reply calls, against AF_UNIX SOCK_SEQPACKET request/response
  *   B6 one consumer waiting on 16 channels (epoll) against 16 eventfds
  *   B7 low-rate latency: one message every 100 us
  *
@@ -454,6 +456,155 @@ static void stream_batched(unsigned int size, unsigned int batch)
 	link_free(&l);
 }
 
+/* B4: one producer, four subscribers; every subscriber gets everything. */
+#define B4_SUBS	4
+
+static void b4(enum transport t)
+{
+	long n = (quick ? 20000 : 200000) * scale, i;
+	int dev, rfd[B4_SUBS], sfd[B4_SUBS], k, nsfd;
+	struct chan_create c = {
+		.size = sizeof(c), .kind = CHAN_KIND_BROADCAST,
+		.capacity = RING_SLOTS, .msg_max = MAXMSG,
+		.flags = CHAN_SINGLE_PRODUCER,
+	};
+	char buf[MAXMSG] = { 0 };
+	pid_t pid[B4_SUBS];
+	double c0 = cpu_ns();
+	uint64_t t0;
+	struct link l;
+
+	if (t == T_CHAN) {
+		dev = open("/dev/chan", O_RDWR);
+		if (dev < 0 || ioctl(dev, CHAN_IOC_CREATE, &c))
+			die("chan create");
+		close(dev);
+		rfd[0] = c.recv_fd;
+		sfd[0] = c.send_fd;
+		for (k = 1; k < B4_SUBS; k++) {
+			rfd[k] = ioctl(rfd[0], CHAN_IOC_SUBSCRIBE, 0);
+			if (rfd[k] < 0)
+				die("subscribe");
+		}
+		nsfd = 1;
+	} else {
+		for (k = 0; k < B4_SUBS; k++) {
+			l = link_new(t, 64, 1);
+			rfd[k] = l.rfd;
+			sfd[k] = l.sfd;
+		}
+		nsfd = B4_SUBS;
+	}
+	t0 = now_ns();
+	for (k = 0; k < B4_SUBS; k++) {
+		pid[k] = fork();
+		if (pid[k] == 0) {
+			struct link r = { .t = t, .rfd = rfd[k], .sfd = -1 };
+
+			for (i = 0; i < n; i++)
+				xrecv(&r, buf, 64);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < n; i++)
+		for (k = 0; k < nsfd; k++) {
+			struct link w = { .t = t, .rfd = -1, .sfd = sfd[k] };
+
+			xsend(&w, buf, 64);
+		}
+	for (k = 0; k < B4_SUBS; k++)
+		waitpid(pid[k], NULL, 0);
+	t0 = now_ns() - t0;
+	add_row("B4", t, 64, 1, n * 1e9 / t0, (cpu_ns() - c0) / n, 0, 0, 0);
+	rows[nrows - 1].mode = t == T_CHAN ? "broadcast 1->4" : "fan-out 1->4";
+	for (k = 0; k < B4_SUBS; k++) {
+		close(rfd[k]);
+		if (k < nsfd)
+			close(sfd[k]);
+	}
+}
+
+/* B5: request/reply round trips, a server process answering. */
+static void b5(enum transport t)
+{
+	long n = (quick ? 300 : 2000) * scale, i;
+	uint64_t *lat = calloc(n, sizeof(*lat)), t0;
+	char req[64] = { 0 }, rep[64];
+	double c0 = cpu_ns();
+	int dev, sv[2];
+	pid_t pid;
+	struct chan_create c = {
+		.size = sizeof(c), .kind = CHAN_KIND_REQREP,
+		.capacity = 64, .msg_max = 64,
+	};
+
+	if (t == T_CHAN) {
+		dev = open("/dev/chan", O_RDWR);
+		if (dev < 0 || ioctl(dev, CHAN_IOC_CREATE, &c))
+			die("chan create");
+		close(dev);
+		sv[0] = c.send_fd;
+		sv[1] = c.recv_fd;
+	} else if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv)) {
+		die("socketpair");
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct chan_msg m = { .buf = (uintptr_t)rep, .len = 64 };
+		struct chan_batch b = {
+			.size = sizeof(b), .count = 1, .msgs = (uintptr_t)&m,
+			.timeout_ns = CHAN_TIMEOUT_INFINITE,
+		};
+
+		close(sv[0]);
+		for (i = 0; i < n; i++) {
+			if (t != T_CHAN) {
+				if (recv(sv[1], rep, 64, 0) != 64 ||
+				    send(sv[1], rep, 64, 0) != 64)
+					die("server");
+				continue;
+			}
+			m.len = 64;
+			if (ioctl(sv[1], CHAN_IOC_RECV_BATCH, &b) != 1)
+				die("server recv");
+			b.timeout_ns = 0;
+			if (ioctl(sv[1], CHAN_IOC_REPLY, &b) != 1)
+				die("server reply");
+			b.timeout_ns = CHAN_TIMEOUT_INFINITE;
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		uint64_t s = now_ns();
+
+		if (t == T_CHAN) {
+			struct chan_call call = {
+				.size = sizeof(call), .req = (uintptr_t)req,
+				.req_len = 64, .reply = (uintptr_t)rep,
+				.reply_len = 64,
+				.timeout_ns = CHAN_TIMEOUT_INFINITE,
+			};
+
+			if (ioctl(sv[0], CHAN_IOC_CALL, &call) != 64)
+				die("call");
+		} else if (send(sv[0], req, 64, 0) != 64 ||
+			   recv(sv[0], rep, 64, 0) != 64) {
+			die("client");
+		}
+		lat[i] = now_ns() - s;
+	}
+	t0 = now_ns() - t0;
+	waitpid(pid, NULL, 0);
+	close(sv[0]);
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	add_row("B5", t, 64, 1, n * 1e9 / t0, (cpu_ns() - c0) / n,
+		pct(lat, n, 0.5), pct(lat, n, 0.99), pct(lat, n, 0.999));
+	rows[nrows - 1].mode = t == T_CHAN ? "CHAN_IOC_CALL" : "send+recv";
+	free(lat);
+}
+
 /* B6: one consumer epoll-waits on K chan receive ends or K eventfds. */
 static void b6(enum transport t)
 {
@@ -580,7 +731,7 @@ static void print_table(void)
 {
 	int i, j;
 
-	printf("| scenario | transport | mode | batch | size | producers | msg/s | vs pipe (B6: vs eventfd) | MB/s | p50 us | p99 us | p99.9 us | CPU ns/msg |\n");
+	printf("| scenario | transport | mode | batch | size | producers | msg/s | vs pipe (B5: vs unix, B6: vs eventfd) | MB/s | p50 us | p99 us | p99.9 us | CPU ns/msg |\n");
 	printf("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (i = 0; i < nrows; i++) {
 		struct row *r = &rows[i];
@@ -592,6 +743,12 @@ static void print_table(void)
 			    rows[j].msg_size == r->msg_size &&
 			    rows[j].producers == r->producers)
 				base = rows[j].msgs_per_sec;
+		if (!strcmp(r->scenario, "B5"))	/* against AF_UNIX */
+			for (j = 0; j < nrows; j++)
+				if (!strcmp(rows[j].scenario, "B5") &&
+				    !strcmp(rows[j].transport,
+					    "unix-seqpacket"))
+					base = rows[j].msgs_per_sec;
 		if (!strcmp(r->scenario, "B6"))	/* against eventfds */
 			for (j = 0; j < nrows; j++)
 				if (!strcmp(rows[j].scenario, "B6") &&
@@ -640,6 +797,11 @@ int main(int argc, char **argv)
 			if (t != T_SEQPACKET && t != T_SHM_SPIN &&
 			    t != T_EVENTFD_SHM)
 				stream("B3", t, 64, p);
+	b4(T_CHAN);
+	b4(T_PIPE);
+	b4(T_SEQPACKET);
+	b5(T_CHAN);
+	b5(T_SEQPACKET);
 	b6(T_CHAN);
 	b6(T_EVENTFD_SHM);
 	for (t = 0; t < T_COUNT; t++)

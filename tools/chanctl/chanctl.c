@@ -28,7 +28,7 @@ static void usage(FILE *f)
 "  create NAME [-k KIND] [-c CAP] [-m MSGMAX] [-p POLICY] [-M MODE]\n"
 "              [--sp] [--sc]\n"
 "                  make a named channel (KIND: queue, oneshot,\n"
-"                  rendezvous, broadcast; POLICY: block, fail, drop, overwrite;\n"
+"                  rendezvous, broadcast, reqrep; POLICY: block, fail, drop, overwrite;\n"
 "                  MODE in octal, default 0600)\n"
 "  ls              list the channels of this IPC namespace\n"
 "  stat NAME [-i SECS] [-n COUNT]\n"
@@ -107,11 +107,12 @@ static const char *const kind_names[] = {
 	[CHAN_KIND_ONESHOT] = "oneshot",
 	[CHAN_KIND_RENDEZVOUS] = "rendezvous",
 	[CHAN_KIND_BROADCAST] = "broadcast",
+	[CHAN_KIND_REQREP] = "reqrep",
 };
 
 static const char *kind_name(uint32_t k)
 {
-	return k && k <= CHAN_KIND_BROADCAST ? kind_names[k] : "?";
+	return k && k <= CHAN_KIND_REQREP ? kind_names[k] : "?";
 }
 
 /* Returns the kind, or 0 if @s names none. */
@@ -119,7 +120,7 @@ static uint32_t parse_kind(const char *s)
 {
 	uint32_t k;
 
-	for (k = CHAN_KIND_QUEUE; k <= CHAN_KIND_BROADCAST; k++)
+	for (k = CHAN_KIND_QUEUE; k <= CHAN_KIND_REQREP; k++)
 		if (!strcmp(s, kind_names[k]))
 			return k;
 	return 0;
@@ -174,8 +175,8 @@ static int cmd_create(int argc, char **argv)
 	}
 	c.name = (uintptr_t)argv[optind];
 	c.capacity = cap >= 0 ? (uint32_t)cap :
-		     c.kind == CHAN_KIND_QUEUE ||
-		     c.kind == CHAN_KIND_BROADCAST ? 64 : 0;
+		     c.kind == CHAN_KIND_ONESHOT ||
+		     c.kind == CHAN_KIND_RENDEZVOUS ? 0 : 64;
 	dev = dev_open();
 	if (ioctl(dev, CHAN_IOC_CREATE, &c))
 		return die("cannot create channel", argv[optind], errno);
@@ -453,7 +454,7 @@ static int cmd_version(int argc, char **argv)
 {
 	static const char *const feat[] = {
 		"queue", "policy", "names", "list", "info", "batch",
-		"oneshot", "rendezvous", "broadcast",
+		"oneshot", "rendezvous", "broadcast", "reqrep",
 	};
 	const int nfeat = sizeof(feat) / sizeof(feat[0]);
 	struct chan_version v = { .size = sizeof(v) };

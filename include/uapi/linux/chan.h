@@ -73,13 +73,16 @@ enum chan_feature {
  *	with %EAGAIN.  poll() reports a send endpoint writable only while a
  *	receiver waits and no other message is in flight.  Only the first
  *	message of a batch waits; the others go only to waiting receivers.
+ *	io_uring's non-blocking attempts (IOCB_NOWAIT) always get %EAGAIN.
  * @CHAN_KIND_BROADCAST: every receive endpoint is a subscriber with a
  *	cursor of its own and receives every message sent after it
  *	subscribed, in order.  Each CHAN_IOC_OPEN of the name for receiving
  *	and each CHAN_IOC_SUBSCRIBE makes a new subscriber; dup(), fork()
  *	and SCM_RIGHTS share one.  Policies: %CHAN_POLICY_BLOCK (the slowest
- *	subscriber holds senders back), %CHAN_POLICY_FAIL,
- *	%CHAN_POLICY_DROP_NEWEST, and %CHAN_POLICY_OVERWRITE (senders never
+ *	subscriber holds senders back), %CHAN_POLICY_FAIL and
+ *	%CHAN_POLICY_DROP_NEWEST (judged by the slowest subscriber, and by a
+ *	sender of the last lap still writing its slot), and
+ *	%CHAN_POLICY_OVERWRITE (senders never
  *	wait; a subscriber that falls a whole ring behind loses the oldest
  *	messages: its next read fails once with %EOVERFLOW, CHAN_IOC_LOST
  *	on it returns exactly how many it missed, and the read after goes
@@ -409,7 +412,9 @@ enum chan_call_flags {
  *
  * The ioctl returns the reply's length, or fails with %ETIMEDOUT, %EINTR
  * (never restarted: the request may have been seen), %ECONNRESET, %EPIPE,
- * %EAGAIN, %EMSGSIZE, %EFAULT or %EINVAL.
+ * %EAGAIN, %EMSGSIZE, %EFAULT, %ENOMEM, %EINVAL, %EBADF (not a send
+ * endpoint) or %EBUSY (a second concurrent caller on a single-producer
+ * channel).
  */
 struct chan_call {
 	__u32 size;

@@ -49,8 +49,8 @@ int chan_new(const struct chan_opts *o, struct chan_pair *out)
 	c.size = sizeof(c);
 	c.kind = o->kind ? o->kind : CHAN_KIND_QUEUE;
 	c.capacity = o->capacity;
-	if (!c.capacity && (c.kind == CHAN_KIND_QUEUE ||
-			    c.kind == CHAN_KIND_BROADCAST))
+	if (!c.capacity && c.kind != CHAN_KIND_ONESHOT &&
+	    c.kind != CHAN_KIND_RENDEZVOUS)
 		c.capacity = 64;
 	c.msg_max = o->msg_max ? o->msg_max : 4096;
 	c.policy = o->policy;
@@ -231,6 +231,75 @@ int chan_sendv(int fd, const struct iovec *msgs, unsigned int n,
 int chan_recvv(int fd, struct iovec *msgs, unsigned int n, int timeout_ms)
 {
 	return batch_io(fd, msgs, n, timeout_ms, 0);
+}
+
+static uint64_t ms_to_ns(int timeout_ms)
+{
+	return timeout_ms < 0 ? CHAN_TIMEOUT_INFINITE :
+				(uint64_t)timeout_ms * 1000000;
+}
+
+ssize_t chan_call(int send_fd, const void *req, size_t req_len, void *reply,
+		  size_t room, int timeout_ms)
+{
+	struct chan_call c;
+	int r;
+
+	if (req_len > UINT32_MAX || room > UINT32_MAX)
+		return -EMSGSIZE;
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.req = (uintptr_t)req;
+	c.req_len = req_len;
+	c.reply = (uintptr_t)reply;
+	c.reply_len = room;
+	c.timeout_ns = ms_to_ns(timeout_ms);
+	r = ioctl(send_fd, CHAN_IOC_CALL, &c);
+	return r < 0 ? -errno : r;
+}
+
+ssize_t chan_recv_req(int recv_fd, void *buf, size_t len, uint64_t *id,
+		      int timeout_ms)
+{
+	struct chan_msg m;
+	struct chan_batch b;
+	int r;
+
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;
+	memset(&m, 0, sizeof(m));
+	m.buf = (uintptr_t)buf;
+	m.len = len;
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.count = 1;
+	b.msgs = (uintptr_t)&m;
+	b.timeout_ns = ms_to_ns(timeout_ms);
+	r = ioctl(recv_fd, CHAN_IOC_RECV_BATCH, &b);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return 0;
+	*id = m.id;
+	return m.len;
+}
+
+int chan_reply(int recv_fd, uint64_t id, const void *buf, size_t len)
+{
+	struct chan_msg m;
+	struct chan_batch b;
+
+	if (len > UINT32_MAX)
+		return -EMSGSIZE;
+	memset(&m, 0, sizeof(m));
+	m.buf = (uintptr_t)buf;
+	m.len = len;
+	m.id = id;
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.count = 1;
+	b.msgs = (uintptr_t)&m;
+	return ioctl(recv_fd, CHAN_IOC_REPLY, &b) < 0 ? -errno : 0;
 }
 
 int chan_close_send(int fd)

@@ -30,7 +30,7 @@ extern "C" {
  * @name: a name other processes can open, or NULL
  * @mode: permission bits for a named channel (default 0600)
  * @kind: enum chan_kind (default CHAN_KIND_QUEUE); a oneshot or rendezvous
- *	channel's capacity defaults to 0, a broadcast channel's to 64
+ *	channel's capacity defaults to 0, every other kind's to 64
  */
 struct chan_opts {
 	uint32_t capacity;
@@ -61,6 +61,13 @@ int chan_sendv(int fd, const struct iovec *msgs, unsigned int n,
 	       int timeout_ms);
 int chan_recvv(int fd, struct iovec *msgs, unsigned int n, int timeout_ms);
 int chan_close_send(int fd);
+
+/* Request/reply channels (CHAN_KIND_REQREP). */
+ssize_t chan_call(int send_fd, const void *req, size_t req_len, void *reply,
+		  size_t room, int timeout_ms);
+ssize_t chan_recv_req(int recv_fd, void *buf, size_t len, uint64_t *id,
+		      int timeout_ms);
+int chan_reply(int recv_fd, uint64_t id, const void *buf, size_t len);
 int chan_stat(int fd, struct chan_info *info);
 int64_t chan_lost(int fd);
 
