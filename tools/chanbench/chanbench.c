@@ -565,6 +565,7 @@ static void b5(enum transport t)
 				continue;
 			}
 			m.len = 64;
+			m.id = 0;
 			if (ioctl(sv[1], CHAN_IOC_RECV_BATCH, &b) != 1)
 				die("server recv");
 			b.timeout_ns = 0;
