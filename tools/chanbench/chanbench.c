@@ -12,12 +12,15 @@
  *   B5 request/reply calls, against AF_UNIX SOCK_SEQPACKET request/response
  *   B6 one consumer waiting on 16 channels (epoll) against 16 eventfds
  *   B7 low-rate latency: one message every 100 us
+ *   B8 kernel producer -> user consumer: --b8 NAME --b8-cmd CMD runs CMD
+ *      (which loads a kernel producer into the channel NAME, such as
+ *      kmod/samples/chan_k2k_prod) and drains NAME with read() to its end
  *
  * Producers and consumers are separate processes.  Every row reports
  * messages/s, MB/s, latency percentiles (where measured) and CPU time per
  * message; --json writes one object per row.
  *
- *   chanbench [--quick] [--json FILE]
+ *   chanbench [--quick] [--scale N] [--json FILE] [--b8 NAME --b8-cmd CMD]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -765,10 +768,44 @@ static void print_table(void)
 	}
 }
 
+/* B8: a kernel thread produces 16-byte sequenced messages into @name. */
+static void b8(const char *name, const char *cmd)
+{
+	struct chan_open o = { .size = sizeof(o), .role = CHAN_ROLE_RECV,
+			       .name = (uintptr_t)name };
+	struct { uint64_t seq, check; } m;
+	uint64_t t0 = 0, bad = 0;
+	double c0;
+	long n = 0;
+	int dev;
+
+	if (system(cmd))
+		die("b8 command");
+	dev = open("/dev/chan", O_RDWR);
+	if (dev < 0 || ioctl(dev, CHAN_IOC_OPEN, &o))
+		die("b8 open");
+	close(dev);
+	c0 = cpu_ns();
+	while (read(o.fd, &m, sizeof(m)) == sizeof(m)) {
+		if (!n)
+			t0 = now_ns();
+		if (m.seq != (uint64_t)n)
+			bad++;
+		n++;
+	}
+	t0 = now_ns() - t0;
+	close(o.fd);
+	if (bad || n < 2)
+		die("b8 stream");
+	add_row("B8", T_CHAN, sizeof(m), 1, (n - 1) * 1e9 / t0,
+		(cpu_ns() - c0) / n, 0, 0, 0);
+	rows[nrows - 1].mode = "kthread -> read()";
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned int sizes[] = { 8, 64, 256, 1024, 4096 };
-	const char *json = NULL;
+	const char *json = NULL, *b8name = NULL, *b8cmd = NULL;
 	unsigned int s;
 	int t, p, i;
 
@@ -779,8 +816,12 @@ int main(int argc, char **argv)
 			json = argv[++i];
 		else if (!strcmp(argv[i], "--scale") && i + 1 < argc)
 			scale = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--b8") && i + 1 < argc)
+			b8name = argv[++i];
+		else if (!strcmp(argv[i], "--b8-cmd") && i + 1 < argc)
+			b8cmd = argv[++i];
 		else {
-			fprintf(stderr, "usage: chanbench [--quick] [--scale N] [--json FILE]\n");
+			fprintf(stderr, "usage: chanbench [--quick] [--scale N] [--json FILE] [--b8 NAME --b8-cmd CMD]\n");
 			return 2;
 		}
 	}
@@ -808,6 +849,8 @@ int main(int argc, char **argv)
 	for (t = 0; t < T_COUNT; t++)
 		if (t != T_SHM_SPIN)
 			b7(t);
+	if (b8name && b8cmd)
+		b8(b8name, b8cmd);
 	if (isatty(2))
 		fprintf(stderr, "\n");
 	print_table();
