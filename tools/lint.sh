@@ -24,6 +24,7 @@ echo "lint: uapi header, -std=c90 standalone"
 gcc -std=c90 -pedantic -Wall -Werror -fsyntax-only -Iinclude/uapi \
 	-x c include/uapi/linux/chan.h || bad=1
 
+mkdir -p "$top/build"
 for rel in $(tools/kernels.sh); do
 	echo "lint: sparse C=2 and W=1 against $rel"
 	log=$top/build/lint-$rel.log
