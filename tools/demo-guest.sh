@@ -25,6 +25,18 @@ echo "\$ setpriv --reuid=nobody chanctl send jobs intruder"
 setpriv --reuid=65534 --regid=65534 --clear-groups $C send jobs intruder
 echo "(exit status $?)"
 
+say "broadcast: every subscriber gets every message sent after it joined"
+run $C create news -k broadcast -c 8
+echo "\$ chanctl recv news -n 2 -w   # twice, in the background: two subscribers"
+$C recv news -n 2 -w >/tmp/sub1 &
+$C recv news -n 2 -w >/tmp/sub2 &
+sleep 0.5
+run $C send news "6.12 is out" "chan has broadcast"
+wait
+echo "subscriber 1:"; sed 's/^/  /' /tmp/sub1
+echo "subscriber 2:"; sed 's/^/  /' /tmp/sub2
+run $C rm news
+
 say "kernel code feeding user space: a module's kthread sends into a channel"
 S=$(dirname "$CHAN_KO")/samples
 echo "\$ insmod chan_k2k_prod.ko name=kernel.feed count=5 text=1"
