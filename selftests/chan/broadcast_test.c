@@ -16,20 +16,8 @@
 static int bmake(int dev, uint32_t policy, uint32_t cap, uint32_t flags,
 		 const char *name, int *rfd, int *sfd)
 {
-	struct chan_create c = {
-		.size = sizeof(c), .kind = CHAN_KIND_BROADCAST,
-		.flags = flags, .policy = policy, .capacity = cap,
-		.msg_max = MSG_MAX, .mode = name ? 0600 : 0,
-		.name = (uintptr_t)name,
-	};
-
-	*rfd = -1;
-	*sfd = -1;
-	if (ioctl(dev, CHAN_IOC_CREATE, &c))
-		return -errno;
-	*rfd = c.recv_fd;
-	*sfd = c.send_fd;
-	return 0;
+	return chan_make_full(dev, CHAN_KIND_BROADCAST, flags, policy, cap,
+			      MSG_MAX, name, name ? 0600 : 0, rfd, sfd);
 }
 
 static int subscribe(int rfd, unsigned long flags)

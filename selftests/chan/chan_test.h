@@ -30,10 +30,11 @@ static inline int chan_dev_open(void)
 	return open("/dev/chan", O_RDWR | O_CLOEXEC);
 }
 
-/* Returns 0 and fills *rfd, *sfd, or -errno. */
-static inline int chan_make(int dev, uint32_t flags, uint32_t policy,
-			    uint32_t capacity, uint32_t msg_max,
-			    const char *name, uint32_t mode, int *rfd, int *sfd)
+/* Any kind of channel; returns 0 and fills *rfd, *sfd, or -errno. */
+static inline int chan_make_full(int dev, uint32_t kind, uint32_t flags,
+				 uint32_t policy, uint32_t capacity,
+				 uint32_t msg_max, const char *name,
+				 uint32_t mode, int *rfd, int *sfd)
 {
 	struct chan_create c;
 
@@ -41,7 +42,7 @@ static inline int chan_make(int dev, uint32_t flags, uint32_t policy,
 	*sfd = -1;
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
-	c.kind = CHAN_KIND_QUEUE;
+	c.kind = kind;
 	c.flags = flags;
 	c.policy = policy;
 	c.capacity = capacity;
@@ -57,23 +58,21 @@ static inline int chan_make(int dev, uint32_t flags, uint32_t policy,
 	return 0;
 }
 
+/* A queue; returns 0 and fills *rfd, *sfd, or -errno. */
+static inline int chan_make(int dev, uint32_t flags, uint32_t policy,
+			    uint32_t capacity, uint32_t msg_max,
+			    const char *name, uint32_t mode, int *rfd, int *sfd)
+{
+	return chan_make_full(dev, CHAN_KIND_QUEUE, flags, policy, capacity,
+			      msg_max, name, mode, rfd, sfd);
+}
+
 /* An anonymous, non-blocking channel of @kind (msg_max 64, block policy). */
 static inline int chan_make_kind(int dev, uint32_t kind, uint32_t capacity,
 				 int *rfd, int *sfd)
 {
-	struct chan_create c;
-
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	c.kind = kind;
-	c.flags = CHAN_NONBLOCK;
-	c.capacity = capacity;
-	c.msg_max = 64;
-	if (ioctl(dev, CHAN_IOC_CREATE, &c))
-		return -errno;
-	*rfd = c.recv_fd;
-	*sfd = c.send_fd;
-	return 0;
+	return chan_make_full(dev, kind, CHAN_NONBLOCK, CHAN_POLICY_BLOCK,
+			      capacity, 64, NULL, 0, rfd, sfd);
 }
 
 static inline int chan_info_get(int fd, struct chan_info *info)

@@ -16,18 +16,8 @@
 static int kmake(int dev, uint32_t kind, uint32_t flags, uint32_t cap,
 		 uint32_t policy, int *rfd, int *sfd)
 {
-	struct chan_create c = {
-		.size = sizeof(c), .kind = kind, .flags = flags,
-		.policy = policy, .capacity = cap, .msg_max = MSG_MAX,
-	};
-
-	*rfd = -1;
-	*sfd = -1;
-	if (ioctl(dev, CHAN_IOC_CREATE, &c))
-		return -errno;
-	*rfd = c.recv_fd;
-	*sfd = c.send_fd;
-	return 0;
+	return chan_make_full(dev, kind, flags, policy, cap, MSG_MAX, NULL, 0,
+			      rfd, sfd);
 }
 
 /* Send @len bytes of @buf with a timeout; returns messages sent or -errno. */

@@ -19,18 +19,8 @@ _Static_assert(sizeof(struct chan_call) == CHAN_CALL_SIZE_VER0, "chan_call layou
 
 static int rmake(int dev, uint32_t cap, uint32_t policy, int *rfd, int *sfd)
 {
-	struct chan_create c = {
-		.size = sizeof(c), .kind = CHAN_KIND_REQREP,
-		.policy = policy, .capacity = cap, .msg_max = MSG_MAX,
-	};
-
-	*rfd = -1;
-	*sfd = -1;
-	if (ioctl(dev, CHAN_IOC_CREATE, &c))
-		return -errno;
-	*rfd = c.recv_fd;
-	*sfd = c.send_fd;
-	return 0;
+	return chan_make_full(dev, CHAN_KIND_REQREP, 0, policy, cap, MSG_MAX,
+			      NULL, 0, rfd, sfd);
 }
 
 /* One call; returns the reply length or -errno, *id the call's id. */

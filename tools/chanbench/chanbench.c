@@ -105,6 +105,16 @@ struct shm_ring {
 	uint32_t len[RING_SLOTS];
 };
 
+/* Create a chan channel as @c describes, or exit. */
+static void chan_create_or_die(struct chan_create *c)
+{
+	int dev = open("/dev/chan", O_RDWR);
+
+	if (dev < 0 || ioctl(dev, CHAN_IOC_CREATE, c))
+		die("chan create");
+	close(dev);
+}
+
 /* One endpoint pair of any transport; fds are duplicated across fork. */
 struct link {
 	enum transport t;
@@ -117,7 +127,7 @@ struct link {
 static struct link link_new(enum transport t, unsigned int msg, int producers)
 {
 	struct link l = { .t = t, .rfd = -1, .sfd = -1 };
-	int sv[2], dev;
+	int sv[2];
 	struct chan_create c = {
 		.size = sizeof(c), .kind = CHAN_KIND_QUEUE,
 		.capacity = RING_SLOTS, .msg_max = MAXMSG,
@@ -130,10 +140,7 @@ static struct link link_new(enum transport t, unsigned int msg, int producers)
 	case T_CHAN:
 		if (producers == 1)
 			c.flags |= CHAN_SINGLE_PRODUCER;
-		dev = open("/dev/chan", O_RDWR);
-		if (dev < 0 || ioctl(dev, CHAN_IOC_CREATE, &c))
-			die("chan create");
-		close(dev);
+		chan_create_or_die(&c);
 		l.rfd = c.recv_fd;
 		l.sfd = c.send_fd;
 		break;
@@ -465,7 +472,7 @@ static void stream_batched(unsigned int size, unsigned int batch)
 static void b4(enum transport t)
 {
 	long n = (quick ? 20000 : 200000) * scale, i;
-	int dev, rfd[B4_SUBS], sfd[B4_SUBS], k, nsfd;
+	int rfd[B4_SUBS], sfd[B4_SUBS], k, nsfd;
 	struct chan_create c = {
 		.size = sizeof(c), .kind = CHAN_KIND_BROADCAST,
 		.capacity = RING_SLOTS, .msg_max = MAXMSG,
@@ -478,10 +485,7 @@ static void b4(enum transport t)
 	struct link l;
 
 	if (t == T_CHAN) {
-		dev = open("/dev/chan", O_RDWR);
-		if (dev < 0 || ioctl(dev, CHAN_IOC_CREATE, &c))
-			die("chan create");
-		close(dev);
+		chan_create_or_die(&c);
 		rfd[0] = c.recv_fd;
 		sfd[0] = c.send_fd;
 		for (k = 1; k < B4_SUBS; k++) {
@@ -534,7 +538,7 @@ static void b5(enum transport t)
 	uint64_t *lat = calloc(n, sizeof(*lat)), t0;
 	char req[64] = { 0 }, rep[64];
 	double c0 = cpu_ns();
-	int dev, sv[2];
+	int sv[2];
 	pid_t pid;
 	struct chan_create c = {
 		.size = sizeof(c), .kind = CHAN_KIND_REQREP,
@@ -542,10 +546,7 @@ static void b5(enum transport t)
 	};
 
 	if (t == T_CHAN) {
-		dev = open("/dev/chan", O_RDWR);
-		if (dev < 0 || ioctl(dev, CHAN_IOC_CREATE, &c))
-			die("chan create");
-		close(dev);
+		chan_create_or_die(&c);
 		sv[0] = c.send_fd;
 		sv[1] = c.recv_fd;
 	} else if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv)) {
