@@ -22,7 +22,7 @@ MODULE_PARM_DESC(dev_mode, "Permission bits of /dev/chan (default 0666)");
 			 CHAN_FEAT_NAMES | CHAN_FEAT_LIST | CHAN_FEAT_INFO | \
 			 CHAN_FEAT_BATCH | CHAN_FEAT_ONESHOT | \
 			 CHAN_FEAT_RENDEZVOUS | CHAN_FEAT_BROADCAST | \
-			 CHAN_FEAT_REQREP)
+			 CHAN_FEAT_REQREP | CHAN_FEAT_MMAP)
 
 /**
  * chan_copy_struct_out() - copy an extensible structure to user space
@@ -136,13 +136,17 @@ int chan_create_check(const struct chan_create *a)
 		return -EINVAL;
 	if (chan_create_check_kind(a) || !a->msg_max)
 		return -EINVAL;
+	if ((a->flags & CHAN_MAPPABLE) &&
+	    (a->kind != CHAN_KIND_QUEUE ||
+	     a->policy == CHAN_POLICY_OVERWRITE ||
+	     (~a->flags & (CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER))))
+		return -EINVAL;
 	if (a->capacity > READ_ONCE(chan_max_capacity) ||
 	    a->capacity > (1U << 29))
 		return -E2BIG;
 	if (a->msg_max > READ_ONCE(chan_max_msg_size))
 		return -E2BIG;
-	if (chan_ring_bytes(a->capacity,
-			    chan_slot_room(a->kind, a->msg_max)) > INT_MAX)
+	if (chan_create_bytes(a) > INT_MAX)
 		return -E2BIG;
 	return 0;
 }
@@ -216,7 +220,7 @@ static long chan_ioctl_create(struct chan_create __user *uarg)
 			return ret;
 	}
 
-	bytes = chan_ring_bytes(a.capacity, chan_slot_room(a.kind, a.msg_max));
+	bytes = chan_create_bytes(&a);
 	ret = chan_user_charge(bytes, &u);
 	if (ret)
 		return ret;

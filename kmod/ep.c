@@ -7,7 +7,9 @@
  * and SCM_RIGHTS share the file; opening by name makes a new one.  The
  * channel counts open files per role: the last send endpoint closing
  * closes the channel for sending, the last receive endpoint closing makes
- * sends fail with EPIPE.
+ * sends fail with EPIPE.  Both endpoints of a mappable channel are opened
+ * O_RDWR so that either may map the ring writable; the role, not the file
+ * mode, then decides what read() and write() may do.
  */
 #include <linux/anon_inodes.h>
 #include <linux/fs.h>
@@ -32,6 +34,8 @@ static ssize_t chan_ep_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	struct chan_ep *ep = iocb->ki_filp->private_data;
 	long timeout = chan_ep_timeout(iocb);
 
+	if (ep->role != CHAN_ROLE_RECV)
+		return -EBADF;
 	return chan_ep_recv(ep, to, &timeout, NULL);
 }
 
@@ -40,6 +44,8 @@ static ssize_t chan_ep_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct chan_ep *ep = iocb->ki_filp->private_data;
 	long timeout = chan_ep_timeout(iocb);
 
+	if (ep->role != CHAN_ROLE_SEND)
+		return -EBADF;
 	/* Even a non-blocking rendezvous send waits for its handoff. */
 	if ((iocb->ki_flags & IOCB_NOWAIT) &&
 	    ep->ch->kind == CHAN_KIND_RENDEZVOUS)
@@ -56,7 +62,13 @@ static __poll_t chan_ep_poll(struct file *file, poll_table *pt)
 
 	if (ep->role == CHAN_ROLE_RECV) {
 		poll_wait(file, &ch->recv_wq, pt);
-		/* Pairs with smp_mb() in wq_has_sleeper() of the sender. */
+		/* Before the barrier below: [C] in mmap.c. */
+		if (ch->map)
+			WRITE_ONCE(ch->map->recv_wake, 1);
+		/*
+		 * Pairs with smp_mb() in wq_has_sleeper() of the sender, or
+		 * with the fence [D] of a user-space producer (mmap.c).
+		 */
 		smp_mb();
 		if (ep->sub ? chan_bcast_has(ch, ep->sub) :
 			      chan_ring_readable(&ch->ring))
@@ -68,7 +80,9 @@ static __poll_t chan_ep_poll(struct file *file, poll_table *pt)
 	}
 
 	poll_wait(file, &ch->send_wq, pt);
-	/* Pairs with smp_mb() in wq_has_sleeper() of the receiver. */
+	if (ch->map)
+		WRITE_ONCE(ch->map->send_wake, 1);
+	/* As above, with the receiver's barriers. */
 	smp_mb();
 	if (!atomic_read(&ch->receivers) || READ_ONCE(ch->send_closed))
 		mask |= EPOLLERR;
@@ -149,6 +163,10 @@ static long chan_ep_ioctl(struct file *file, unsigned int cmd,
 		return chan_ioctl_call(ep, file, uarg);
 	case _IOC_NR(CHAN_IOC_SUBSCRIBE):
 		return chan_ep_subscribe(ep, arg);
+	case _IOC_NR(CHAN_IOC_WAIT):
+		return chan_ioctl_wait(ep, uarg);
+	case _IOC_NR(CHAN_IOC_WAKE):
+		return chan_ioctl_wake(ep);
 	default:
 		return -ENOTTY;
 	}
@@ -167,6 +185,13 @@ static int chan_ep_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int chan_ep_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct chan_ep *ep = file->private_data;
+
+	return chan_map_mmap(ep->ch, vma);
+}
+
 static void chan_ep_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct chan_ep *ep = file->private_data;
@@ -179,6 +204,7 @@ static const struct file_operations chan_ep_fops = {
 	.read_iter	= chan_ep_read_iter,
 	.write_iter	= chan_ep_write_iter,
 	.poll		= chan_ep_poll,
+	.mmap		= chan_ep_mmap,
 	.unlocked_ioctl	= chan_ep_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.release	= chan_ep_release,
@@ -211,6 +237,9 @@ struct file *chan_ep_file(struct chan *ch, u32 role, u32 flags)
 	int oflags = role == CHAN_ROLE_RECV ? O_RDONLY : O_WRONLY;
 	struct chan_ep *ep;
 	struct file *file;
+
+	if (ch->map)
+		oflags = O_RDWR;
 
 	if (flags & CHAN_NONBLOCK)
 		oflags |= O_NONBLOCK;

@@ -61,6 +61,8 @@ void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role)
 	info->overwritten = atomic64_read(&ch->overwritten);
 	info->send_waits = atomic64_read(&ch->send_waits);
 	info->recv_waits = atomic64_read(&ch->recv_waits);
+	info->map_size = ch->map_size;
+	info->rejects = atomic64_read(&ch->rejects);
 	/* The name never changes once set; unlinking only hides it. */
 	if (READ_ONCE(ch->named))
 		strscpy(info->name, ch->name, sizeof(info->name));
@@ -99,4 +101,8 @@ void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role)
 	seq_printf(m, "chan-waiters:\t%u %u\n", info.send_waiters,
 		   info.recv_waiters);
 	seq_printf(m, "chan-closed:\t%u\n", info.closed);
+	if (info.map_size) {
+		seq_printf(m, "chan-map-size:\t%llu\n", info.map_size);
+		seq_printf(m, "chan-rejects:\t%llu\n", info.rejects);
+	}
 }

@@ -8,6 +8,7 @@
 #include <linux/chan.h>
 #include <linux/irq_work.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/sched.h>
 #include <linux/list.h>
@@ -28,6 +29,7 @@ struct file;
 struct ipc_namespace;
 struct iov_iter;
 struct seq_file;
+struct vm_area_struct;
 
 struct chan_sub;
 
@@ -99,6 +101,11 @@ struct chan_user {
  * @bc_min: broadcast: a recent minimum over the subscribers' cursors
  * @subs: broadcast subscribers (&struct chan_sub), walked under RCU
  * @subs_lock: serialises changes to @subs
+ * @map_lock: serialises updates of @map's state word
+ * @map: the mapped ring's shared header (%CHAN_MAPPABLE), else NULL; the
+ *	slots follow it
+ * @map_size: bytes of @map, header and slots
+ * @rejects: invalid shared positions or lengths found in @map
  * @wake_work: wakes both queues for a caller that may not (hardirq, NMI,
  *	softirq, interrupts off)
  * @free_work: frees the channel when its last reference went in such a
@@ -146,6 +153,10 @@ struct chan {
 	atomic64_t bc_min;
 	struct list_head subs;
 	spinlock_t subs_lock;		/* serialises changes to subs */
+	spinlock_t map_lock;		/* serialises map->state */
+	struct chan_ring_hdr *map;
+	size_t map_size;
+	atomic64_t rejects;
 	struct irq_work wake_work;
 	struct work_struct free_work;
 };
@@ -193,6 +204,7 @@ struct chan_sub {
 struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 			size_t bytes);
 size_t chan_ring_bytes(u32 capacity, u32 msg_max);
+size_t chan_create_bytes(const struct chan_create *args);
 
 /*
  * A relative timeout in jiffies that never ends early: rounded up, plus
@@ -206,6 +218,29 @@ static inline long chan_ns_to_jiffies(u64 ns)
 		return 0;
 	j = div64_u64(ns, TICK_NSEC) + 2;
 	return j >= MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT - 1 : (long)j;
+}
+
+/*
+ * A timeout in ns on CLOCK_MONOTONIC, relative or absolute, as jiffies;
+ * CHAN_TIMEOUT_INFINITE waits for ever.
+ */
+static inline long chan_timeout_ns(u64 ns, bool abs)
+{
+	u64 now;
+
+	if (ns == CHAN_TIMEOUT_INFINITE)
+		return MAX_SCHEDULE_TIMEOUT;
+	if (abs) {
+		now = ktime_get_ns();
+		ns = ns > now ? ns - now : 0;
+	}
+	return chan_ns_to_jiffies(ns);
+}
+
+/* Count an invalid word found in a mapped ring. */
+static inline void chan_reject(struct chan *ch)
+{
+	atomic64_inc(&ch->rejects);
 }
 
 /* Bytes a slot holds: the message, and a request's call id after it. */
@@ -280,6 +315,16 @@ ssize_t chan_recv_bcast(struct chan *ch, struct chan_sub *sub,
 			struct iov_iter *to, long *timeout);
 u64 chan_sub_lost(struct chan_sub *sub);
 u32 chan_bcast_depth(struct chan *ch);
+
+/* Mapped rings (mmap.c). */
+void *chan_map_alloc(struct chan *ch, size_t bytes);
+void chan_map_init(struct chan *ch, u32 capacity);
+void chan_map_state(struct chan *ch);
+void chan_map_arm(struct chan *ch, bool send);
+int chan_map_mmap(struct chan *ch, struct vm_area_struct *vma);
+long chan_ioctl_wait(struct chan_ep *ep, struct chan_wait __user *uarg);
+long chan_ioctl_wake(struct chan_ep *ep);
+int chan_wait_ready(struct chan *ch, bool send, long *timeout);
 
 /* Endpoint files (ep.c). */
 struct file *chan_ep_file(struct chan *ch, u32 role, u32 flags);

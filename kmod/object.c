@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "internal.h"
 
@@ -72,10 +73,27 @@ size_t chan_ring_bytes(u32 capacity, u32 msg_max)
 }
 
 /**
+ * chan_create_bytes() - memory a channel created with @args is charged
+ * @args: validated creation arguments
+ *
+ * Return: the ring's bytes; a mappable ring adds its header page and
+ * rounds up to whole pages.
+ */
+size_t chan_create_bytes(const struct chan_create *args)
+{
+	size_t bytes = chan_ring_bytes(args->capacity,
+				       chan_slot_room(args->kind, args->msg_max));
+
+	if (args->flags & CHAN_MAPPABLE)
+		bytes = PAGE_SIZE + PAGE_ALIGN(bytes);
+	return bytes;
+}
+
+/**
  * chan_alloc() - allocate a channel owned by the current task
  * @args: validated creation arguments
  * @u: the user the ring is charged to (the reference passes to the channel)
- * @bytes: chan_ring_bytes() of @args
+ * @bytes: chan_create_bytes() of @args
  *
  * Context: process context, may sleep.
  * Return: the channel with one reference, or NULL without memory.
@@ -91,7 +109,10 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
 	if (!ch)
 		return NULL;
-	slots = kvzalloc(bytes, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (args->flags & CHAN_MAPPABLE)
+		slots = chan_map_alloc(ch, bytes);
+	else
+		slots = kvzalloc(bytes, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!slots) {
 		kfree(ch);
 		return NULL;
@@ -112,6 +133,8 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 		       chan_slot_room(args->kind, args->msg_max), mp, mc, 0);
 	if (args->kind == CHAN_KIND_BROADCAST)
 		chan_bcast_init(ch);
+	if (ch->map)
+		chan_map_init(ch, cap);
 
 	xa_init_flags(&ch->calls, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
 	INIT_LIST_HEAD(&ch->subs);
@@ -121,7 +144,8 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 	init_irq_work(&ch->wake_work, chan_wake_work);
 	refcount_set(&ch->ref, 1);
 	ch->kind = args->kind;
-	ch->flags = args->flags & (CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER);
+	ch->flags = args->flags & (CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER |
+				   CHAN_MAPPABLE);
 	ch->policy = args->policy;
 	ch->capacity = args->kind == CHAN_KIND_RENDEZVOUS ? 0 : cap;
 	ch->msg_max = args->msg_max;
@@ -159,7 +183,10 @@ static void chan_free(struct chan *ch)
 	xa_destroy(&ch->calls);
 	chan_put_ipc_ns(ch->ns);
 	chan_user_uncharge(ch->user, ch->charged);
-	kvfree(ch->ring.slots);
+	if (ch->map)
+		vfree(ch->map);
+	else
+		kvfree(ch->ring.slots);
 	kfree(ch);
 }
 
@@ -223,6 +250,7 @@ void chan_close_send(struct chan *ch)
 	 * whatever was sent before the close is visible with it.
 	 */
 	smp_store_release(&ch->send_closed, 1);
+	chan_map_state(ch);
 	chan_wake_all(ch);
 }
 
@@ -252,6 +280,7 @@ void chan_end_put(struct chan *ch, u32 role)
 	} else if (atomic_dec_and_test(&ch->receivers)) {
 		if (ch->kind == CHAN_KIND_REQREP)
 			chan_calls_fail(ch);
+		chan_map_state(ch);
 		chan_wake_all(ch);
 	}
 }

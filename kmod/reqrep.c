@@ -111,15 +111,7 @@ free_p:
 
 static long chan_call_timeout(const struct chan_call *c)
 {
-	u64 ns = c->timeout_ns, now;
-
-	if (ns == CHAN_TIMEOUT_INFINITE)
-		return MAX_SCHEDULE_TIMEOUT;
-	if (c->flags & CHAN_CALL_ABSTIME) {
-		now = ktime_get_ns();
-		ns = ns > now ? ns - now : 0;
-	}
-	return chan_ns_to_jiffies(ns);
+	return chan_timeout_ns(c->timeout_ns, c->flags & CHAN_CALL_ABSTIME);
 }
 
 /* Is the wait over: an answer, a failure, or no server left? */

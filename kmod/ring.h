@@ -38,6 +38,14 @@
  * seq == 2 * (pos + capacity), which is only stored after the claim.  So a bad
  * user buffer never loses a message.
  *
+ * A mapped ring (CHAN_MAPPABLE, see struct chan_ring_hdr in the uapi
+ * header) is single-producer single-consumer and keeps its two positions
+ * in a page user space may write at any moment; @utail and @uhead point
+ * there.  The kernel reads each of those words once into a local and uses
+ * a pair only if 0 <= tail - head <= capacity; otherwise the operation
+ * gets CHAN_RING_BAD.  Slots are found by pos & mask, so no value user
+ * space writes can move an access outside the ring.
+ *
  * This header also compiles in user space (tools/ringtest) through a shim
  * that maps the kernel primitives onto C11 atomics.
  */
@@ -48,6 +56,7 @@
 #include <linux/atomic.h>
 #include <linux/cache.h>
 #include <linux/compiler.h>
+#include <linux/err.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
 #else
@@ -56,6 +65,9 @@
 
 /* A slot whose message was abandoned; consumers skip it. */
 #define CHAN_SLOT_TOMBSTONE	0xffffffffU
+
+/* What a mapped ring's reserve or peek returns for invalid positions. */
+#define CHAN_RING_BAD		((struct chan_slot *)ERR_PTR(-EPROTO))
 
 /**
  * struct chan_slot - header of one ring slot
@@ -83,6 +95,8 @@ struct chan_slot {
  * @msg_max: largest message
  * @mp: more than one producer may run at once
  * @mc: more than one consumer may run at once
+ * @utail: a mapped ring's producer position, in user-writable memory
+ * @uhead: a mapped ring's consumer position, in user-writable memory
  */
 struct chan_ring {
 	/* Producer side. */
@@ -102,6 +116,8 @@ struct chan_ring {
 	u32 msg_max;
 	bool mp;
 	bool mc;
+	u32 *utail;
+	u32 *uhead;
 };
 
 /**
@@ -149,6 +165,8 @@ static inline void chan_ring_init(struct chan_ring *r, void *slots,
 	r->msg_max = msg_max;
 	r->mp = mp;
 	r->mc = mc;
+	r->utail = NULL;
+	r->uhead = NULL;
 	r->tail = start;
 	r->head_cache = start;
 	r->head = start;
@@ -159,6 +177,61 @@ static inline void chan_ring_init(struct chan_ring *r, void *slots,
 		chan_ring_slot(r, start + i)->seq = 2 * (start + i);
 }
 
+/*
+ * Positions of a mapped ring, each read once: the caller's own side with
+ * READ_ONCE(), the other side's with acquire.  Returns the number of
+ * messages in the ring, or a value above the capacity if the pair is
+ * invalid.
+ */
+static inline u32 chan_ring_mapped_used(const struct chan_ring *r, u32 *tail,
+					u32 *head, bool producer)
+{
+	if (producer) {
+		*tail = READ_ONCE(*r->utail);
+		/*
+		 * Pairs with the consumer's store-release of head
+		 * (chan_ring_consume() or user space): it is done with the
+		 * slot before we may refill it.
+		 */
+		*head = smp_load_acquire(r->uhead);
+	} else {
+		*head = READ_ONCE(*r->uhead);
+		/*
+		 * Pairs with the producer's store-release of tail
+		 * (chan_ring_publish() or user space): we see the whole
+		 * message.
+		 */
+		*tail = smp_load_acquire(r->utail);
+	}
+	return *tail - *head;
+}
+
+static inline struct chan_slot *chan_ring_reserve_mapped(struct chan_ring *r,
+							 u32 *pos)
+{
+	u32 tail, head, used = chan_ring_mapped_used(r, &tail, &head, true);
+
+	if (used > r->mask + 1)
+		return CHAN_RING_BAD;
+	if (used == r->mask + 1)
+		return NULL;
+	*pos = tail;
+	return chan_ring_slot(r, tail);
+}
+
+static inline struct chan_slot *chan_ring_peek_mapped(struct chan_ring *r,
+						      u32 *pos)
+{
+	u32 tail, head, used = chan_ring_mapped_used(r, &tail, &head, false);
+
+	if (used > r->mask + 1)
+		return CHAN_RING_BAD;
+	if (!used)
+		return NULL;
+	*pos = head;
+	return chan_ring_slot(r, head);
+}
+
 /**
  * chan_ring_reserve() - claim the slot for the next message
  * @r: the ring
@@ -167,7 +240,8 @@ static inline void chan_ring_init(struct chan_ring *r, void *slots,
  * On success the caller fills chan_slot.data and must then call either
  * chan_ring_publish() or chan_ring_abort() with @pos.
  *
- * Return: the slot, or NULL if the ring is full.
+ * Return: the slot, NULL if the ring is full, or CHAN_RING_BAD if a mapped
+ * ring's positions are invalid.
  */
 static inline struct chan_slot *chan_ring_reserve(struct chan_ring *r,
 						  u32 *pos)
@@ -176,6 +250,8 @@ static inline struct chan_slot *chan_ring_reserve(struct chan_ring *r,
 	u32 p, seq;
 	s32 dif;
 
+	if (r->utail)
+		return chan_ring_reserve_mapped(r, pos);
 	if (chan_ring_spsc(r)) {
 		p = r->tail;
 		if (p - r->head_cache > r->mask) {
@@ -228,11 +304,14 @@ static inline void chan_ring_publish(struct chan_ring *r, u32 pos, u32 len)
 
 	WRITE_ONCE(s->len, len);
 	if (chan_ring_spsc(r)) {
+		u32 *tail = r->utail ? r->utail : &r->tail;
+
 		/*
-		 * Pairs with smp_load_acquire() of tail in chan_ring_peek():
-		 * the message is written before the consumer sees the tail.
+		 * Pairs with smp_load_acquire() of tail in chan_ring_peek()
+		 * (or, mapped, the consumer's in user space): the message is
+		 * written before the consumer sees the tail.
 		 */
-		smp_store_release(&r->tail, pos + 1);
+		smp_store_release(tail, pos + 1);
 		return;
 	}
 	if (!r->mp)
@@ -267,7 +346,8 @@ static inline void chan_ring_abort(struct chan_ring *r, u32 pos)
  * The slot stays in the ring until chan_ring_consume(); on a
  * multi-consumer ring another consumer may take it first.
  *
- * Return: the slot, or NULL if no message is ready.
+ * Return: the slot, NULL if no message is ready, or CHAN_RING_BAD if a
+ * mapped ring's positions are invalid.
  */
 static inline struct chan_slot *chan_ring_peek(struct chan_ring *r, u32 *pos)
 {
@@ -275,6 +355,8 @@ static inline struct chan_slot *chan_ring_peek(struct chan_ring *r, u32 *pos)
 	u32 p, seq;
 	s32 dif;
 
+	if (r->uhead)
+		return chan_ring_peek_mapped(r, pos);
 	if (chan_ring_spsc(r)) {
 		p = r->head;
 		if (p == r->tail_cache) {
@@ -340,12 +422,15 @@ static inline bool chan_ring_is_head(const struct chan_ring *r, u32 pos)
 static inline bool chan_ring_consume(struct chan_ring *r, u32 pos)
 {
 	if (chan_ring_spsc(r)) {
+		u32 *head = r->uhead ? r->uhead : &r->head;
+
 		/*
 		 * Pairs with smp_load_acquire() of head in
-		 * chan_ring_reserve(): we are done reading the slot before
-		 * the producer may reuse it.
+		 * chan_ring_reserve() (or, mapped, the producer's in user
+		 * space): we are done reading the slot before the producer
+		 * may reuse it.
 		 */
-		smp_store_release(&r->head, pos + 1);
+		smp_store_release(head, pos + 1);
 		return true;
 	}
 	if (!r->mc)
@@ -439,12 +524,16 @@ static inline void chan_ring_consume_batch(struct chan_ring *r, u32 pos,
  * chan_ring_readable() - is a message (or tombstone) ready for consumers?
  * @r: the ring
  *
- * Return: true if chan_ring_peek() would find a slot.
+ * Return: true if chan_ring_peek() would find a slot (or, mapped, report
+ * invalid positions).
  */
 static inline bool chan_ring_readable(const struct chan_ring *r)
 {
+	u32 tail, head;
 	u32 p = READ_ONCE(r->head);
 
+	if (r->uhead)
+		return chan_ring_mapped_used(r, &tail, &head, false);
 	if (chan_ring_spsc(r))
 		/* Pairs with smp_store_release() in chan_ring_publish(). */
 		return smp_load_acquire(&r->tail) != p;
@@ -456,12 +545,17 @@ static inline bool chan_ring_readable(const struct chan_ring *r)
  * chan_ring_writable() - is a slot free for producers?
  * @r: the ring
  *
- * Return: true if chan_ring_reserve() would find a slot.
+ * Return: true if chan_ring_reserve() would find a slot (or, mapped,
+ * report invalid positions).
  */
 static inline bool chan_ring_writable(const struct chan_ring *r)
 {
+	u32 tail, head;
 	u32 p = READ_ONCE(r->tail);
 
+	if (r->utail)
+		return chan_ring_mapped_used(r, &tail, &head, true) !=
+		       r->mask + 1;
 	if (chan_ring_spsc(r))
 		/* Pairs with smp_store_release() in chan_ring_consume(). */
 		return p - smp_load_acquire(&r->head) <= r->mask;
@@ -480,8 +574,10 @@ static inline bool chan_ring_writable(const struct chan_ring *r)
  */
 static inline u32 chan_ring_depth(const struct chan_ring *r)
 {
-	u32 head = READ_ONCE(r->head);
-	u32 d = READ_ONCE(r->tail) - head;
+	const u32 *hp = r->uhead ? r->uhead : &r->head;
+	const u32 *tp = r->utail ? r->utail : &r->tail;
+	u32 head = READ_ONCE(*hp);
+	u32 d = READ_ONCE(*tp) - head;
 
 	if ((s32)d < 0)
 		return 0;

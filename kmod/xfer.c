@@ -161,25 +161,38 @@ bool chan_send_ready(struct chan *ch)
 }
 
 /*
- * Sleep on @wq until @ready(@ch), a signal, or the end of *@timeout
- * (jiffies; updated, MAX_SCHEDULE_TIMEOUT for ever).  Waits are
- * exclusive: a freed slot or a new message wakes one sleeper, not all of
- * them (closing wakes everyone).  A sleeper that leaves without using what
- * woke it passes the wakeup on, see chan_pass_wake().
+ * Sleep until @ready(@ch), a signal, or the end of *@timeout (jiffies;
+ * updated, MAX_SCHEDULE_TIMEOUT for ever) on the send (@send) or receive
+ * queue.  Waits are exclusive: a freed slot or a new message wakes one
+ * sleeper, not all of them (closing wakes everyone).  A sleeper that
+ * leaves without using what woke it passes the wakeup on, see
+ * chan_pass_wake().  On a mapped ring every waiter is woken instead, and
+ * each arms its wake flag before it looks at the ring (see mmap.c).
  * Returns 0, -ERESTARTSYS or -ETIMEDOUT.
  */
-static int chan_wait(wait_queue_head_t *wq, bool (*ready)(struct chan *),
-		     struct chan *ch, long *timeout)
+static int chan_wait(struct chan *ch, bool send,
+		     bool (*ready)(struct chan *), long *timeout)
 {
+	wait_queue_head_t *wq = send ? &ch->send_wq : &ch->recv_wq;
 	long t = *timeout;
 	DEFINE_WAIT(wait);
 	int ret = 0;
 
 	for (;;) {
 		/* set_current_state() inside: the barrier [A] above. */
-		prepare_to_wait_exclusive(wq, &wait, TASK_INTERRUPTIBLE);
+		if (ch->map)
+			prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE);
+		else
+			prepare_to_wait_exclusive(wq, &wait,
+						  TASK_INTERRUPTIBLE);
 		if (ready(ch))
 			break;
+		/* Arm only now, so that a ready ring leaves it clear. */
+		if (ch->map) {
+			chan_map_arm(ch, send);
+			if (ready(ch))
+				break;
+		}
 		if (signal_pending(current)) {
 			ret = -ERESTARTSYS;
 			break;
@@ -269,7 +282,7 @@ int chan_wait_send(struct chan *ch, long *timeout)
 	}
 	trace_chan_wait(ch->id, true);
 	atomic64_inc(&ch->send_waits);
-	ret = chan_wait(&ch->send_wq, chan_send_wait_ready, ch, timeout);
+	ret = chan_wait(ch, true, chan_send_wait_ready, timeout);
 	atomic_dec(&ch->send_waiters);
 	return ret;
 }
@@ -294,9 +307,53 @@ static int chan_wait_recv(struct chan *ch, long *timeout)
 	}
 	trace_chan_wait(ch->id, false);
 	atomic64_inc(&ch->recv_waits);
-	ret = chan_wait(&ch->recv_wq, chan_recv_ready, ch, timeout);
+	ret = chan_wait(ch, false, chan_recv_ready, timeout);
 	atomic_dec(&ch->recv_waiters);
 	return ret;
+}
+
+/* A mapped ring's room (@send) or messages; -EPROTO if invalid. */
+static int chan_map_look(struct chan *ch, bool send)
+{
+	u32 tail, head, used;
+
+	used = chan_ring_mapped_used(&ch->ring, &tail, &head, send);
+	if (used > ch->ring.mask + 1) {
+		chan_reject(ch);
+		return -EPROTO;
+	}
+	return send ? used <= ch->ring.mask : used > 0;
+}
+
+/**
+ * chan_wait_ready() - wait until a mapped ring has room or a message
+ * @ch: a mappable channel
+ * @send: wait for room (true) or for a message (false)
+ * @timeout: jiffies, updated; 0 only looks; MAX_SCHEDULE_TIMEOUT for ever
+ *
+ * Context: process context, sleeps.
+ * Return: 0; -EPIPE if a send would fail or the stream ended; -EPROTO,
+ * -EAGAIN (*@timeout was 0), -ETIMEDOUT or -ERESTARTSYS.
+ */
+int chan_wait_ready(struct chan *ch, bool send, long *timeout)
+{
+	int ret;
+
+	for (;;) {
+		if (send && chan_send_broken(ch))
+			return -EPIPE;
+		ret = chan_map_look(ch, send);
+		if (ret)
+			return ret < 0 ? ret : 0;
+		if (!send && chan_eof(ch))
+			return -EPIPE;
+		if (!*timeout)
+			return -EAGAIN;
+		ret = send ? chan_wait_send(ch, timeout) :
+			     chan_wait_recv(ch, timeout);
+		if (ret)
+			return ret;
+	}
 }
 
 /*
@@ -310,7 +367,7 @@ static bool chan_overwrite_oldest(struct chan *ch)
 	u32 pos, len;
 
 	s = chan_ring_peek(&ch->ring, &pos);
-	if (!s)
+	if (IS_ERR_OR_NULL(s))
 		return false;
 	len = READ_ONCE(s->len);
 	if (!chan_ring_consume(&ch->ring, pos))
@@ -337,6 +394,10 @@ static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
 		if (chan_send_broken(ch))
 			return ERR_PTR(-EPIPE);
 		s = chan_ring_reserve(&ch->ring, pos);
+		if (IS_ERR(s)) {
+			chan_reject(ch);
+			return s;
+		}
 		if (s) {
 			/*
 			 * Our claim is visible to chan_eof() before this
@@ -498,7 +559,12 @@ static ssize_t chan_recv_slot(struct chan *ch, struct chan_slot *s, u32 pos,
 	size_t n;
 
 	if (len == CHAN_SLOT_TOMBSTONE || len > ch->msg_max || !len) {
-		/* Abandoned by its producer: retire it and go on. */
+		/*
+		 * Abandoned by its producer: retire it and go on.  In a
+		 * mapped ring it is garbage user space wrote.
+		 */
+		if (ch->map)
+			chan_reject(ch);
 		if (chan_ring_consume(&ch->ring, pos))
 			chan_wake_send(ch);
 		return 0;
@@ -542,6 +608,10 @@ static ssize_t __chan_recv(struct chan *ch, struct iov_iter *to,
 
 	for (;;) {
 		s = chan_ring_peek(&ch->ring, &pos);
+		if (IS_ERR(s)) {
+			chan_reject(ch);
+			return PTR_ERR(s);
+		}
 		if (s) {
 			ret = chan_recv_slot(ch, s, pos, to, id);
 			if (ret)

@@ -7,6 +7,7 @@
 #ifndef RING_SHIM_H
 #define RING_SHIM_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,8 @@
 typedef uint32_t u32;
 typedef int32_t s32;
 typedef uint64_t u64;
+
+#define ERR_PTR(e)		((void *)(intptr_t)(e))
 
 #define ____cacheline_aligned_in_smp __attribute__((aligned(64)))
 

@@ -35,6 +35,8 @@
  * @CHAN_FEAT_BROADCAST: the broadcast kind and CHAN_IOC_SUBSCRIBE
  * @CHAN_FEAT_REQREP: the request/reply kind, CHAN_IOC_CALL and
  *	CHAN_IOC_REPLY
+ * @CHAN_FEAT_MMAP: %CHAN_MAPPABLE queues, mmap(), CHAN_IOC_WAIT and
+ *	CHAN_IOC_WAKE (&struct chan_ring_hdr)
  */
 enum chan_feature {
 	CHAN_FEAT_QUEUE		= 1 << 0,
@@ -46,7 +48,8 @@ enum chan_feature {
 	CHAN_FEAT_ONESHOT	= 1 << 6,
 	CHAN_FEAT_RENDEZVOUS	= 1 << 7,
 	CHAN_FEAT_BROADCAST	= 1 << 8,
-	CHAN_FEAT_REQREP	= 1 << 9
+	CHAN_FEAT_REQREP	= 1 << 9,
+	CHAN_FEAT_MMAP		= 1 << 10
 };
 
 /**
@@ -145,6 +148,13 @@ enum chan_policy {
  *	receiver gets %EBUSY
  * @CHAN_CLOEXEC: set close-on-exec on the returned descriptors
  * @CHAN_NONBLOCK: make the returned descriptors non-blocking (O_NONBLOCK)
+ * @CHAN_MAPPABLE: the ring can be mapped into user space with mmap() on
+ *	either endpoint (&struct chan_ring_hdr).  Only for a
+ *	%CHAN_KIND_QUEUE channel with %CHAN_SINGLE_PRODUCER and
+ *	%CHAN_SINGLE_CONSUMER and a policy other than %CHAN_POLICY_OVERWRITE.
+ *	Both endpoints are then opened read-write, so that both may map the
+ *	ring writable; read() on a send endpoint and write() on a receive
+ *	endpoint still fail with %EBADF.
  * @CHAN_CREATE_FLAGS: all valid flags
  */
 enum chan_create_flags {
@@ -152,7 +162,8 @@ enum chan_create_flags {
 	CHAN_SINGLE_CONSUMER	= 1 << 1,
 	CHAN_CLOEXEC		= 1 << 2,
 	CHAN_NONBLOCK		= 1 << 3,
-	CHAN_CREATE_FLAGS	= 0xf
+	CHAN_MAPPABLE		= 1 << 4,
+	CHAN_CREATE_FLAGS	= 0x1f
 };
 
 /**
@@ -284,7 +295,16 @@ struct chan_unlink {
  * @send_waits: times a sender went to sleep on a full channel
  * @recv_waits: times a receiver went to sleep on an empty channel
  * @name: the channel's name, empty if anonymous or unlinked
+ * @map_size: bytes to mmap() for the whole ring of a %CHAN_MAPPABLE
+ *	channel, else 0
+ * @rejects: times the kernel found the shared positions or a slot length
+ *	of a mapped ring invalid (see &struct chan_ring_hdr)
  * @__reserved: zero
+ *
+ * On a %CHAN_MAPPABLE channel @sent, @received, @send_waits and
+ * @recv_waits count what went through the kernel (read(), write(), the
+ * batch ioctls, CHAN_IOC_WAIT); messages moved through the mapping alone
+ * are not counted.  @depth counts every message in the ring.
  */
 struct chan_info {
 	__u32 size;
@@ -312,7 +332,9 @@ struct chan_info {
 	__u64 send_waits;
 	__u64 recv_waits;
 	char name[CHAN_NAME_MAX];
-	__u64 __reserved[4];
+	__u64 map_size;
+	__u64 rejects;
+	__u64 __reserved[2];
 };
 
 /**
@@ -428,6 +450,121 @@ struct chan_call {
 	__u64 __reserved[2];
 };
 
+/**
+ * define CHAN_RING_MAGIC - &chan_ring_hdr.magic of a mapped ring ("chnR")
+ */
+#define CHAN_RING_MAGIC		0x63686e52
+
+/**
+ * enum chan_ring_state - bits of &chan_ring_hdr.state
+ * @CHAN_RING_CLOSED: the channel is closed for sending; a mapped producer
+ *	should stop (what it still publishes is delivered)
+ * @CHAN_RING_NO_RECEIVERS: no receive endpoint is open; what a mapped
+ *	producer publishes will not be read
+ */
+enum chan_ring_state {
+	CHAN_RING_CLOSED	= 1 << 0,
+	CHAN_RING_NO_RECEIVERS	= 1 << 1
+};
+
+/**
+ * struct chan_ring_hdr - the start of a mapped ring
+ * @tail: next position the producer fills; written only by the producer
+ * @recv_wake: set to 1 by the kernel before a receiver (or a poller of
+ *	the receive endpoint) sleeps; a producer that finds it non-zero
+ *	after publishing calls CHAN_IOC_WAKE on its send endpoint
+ * @__pad0: zero; keeps the producer's words on a cache line of their own
+ * @head: next position the consumer reads; written only by the consumer
+ * @send_wake: set to 1 by the kernel before a sender (or a poller of the
+ *	send endpoint) sleeps; a consumer that finds it non-zero after
+ *	retiring messages calls CHAN_IOC_WAKE on its receive endpoint
+ * @__pad1: zero; keeps the consumer's words on a cache line of their own
+ * @magic: %CHAN_RING_MAGIC
+ * @state: &enum chan_ring_state, written by the kernel
+ * @capacity: slots in the ring, a power of two
+ * @msg_max: largest message
+ * @stride: bytes from one slot to the next, a multiple of 8
+ * @slots_offset: offset of slot 0 from the start of the mapping (the page
+ *	size)
+ * @map_size: bytes of the whole mapping, as in &chan_info.map_size
+ *
+ * mmap() the whole &chan_info.map_size bytes at offset 0, MAP_SHARED, on
+ * either endpoint of a %CHAN_MAPPABLE channel.  The mapping keeps the
+ * channel's memory alive after the descriptor is closed.
+ *
+ * Positions are free-running __u32 that wrap; the slot of position p is at
+ * @slots_offset + (p & (@capacity - 1)) * @stride and holds a __u32 that
+ * must be zero, the message length (1 .. @msg_max) as a __u32, and the
+ * message.  The ring holds @tail - @head messages, 0 .. @capacity.
+ *
+ * The producer sends by checking @tail - load_acquire(@head) < @capacity,
+ * filling the slot, and store_release(@tail, @tail + 1); then it issues a
+ * full barrier (atomic_thread_fence(memory_order_seq_cst)) and, if
+ * @recv_wake is set, calls CHAN_IOC_WAKE.  The consumer receives by
+ * checking load_acquire(@tail) != @head, copying the message out, and
+ * store_release(@head, @head + 1); then a full barrier and, if @send_wake
+ * is set, CHAN_IOC_WAKE.  Either side waits with CHAN_IOC_WAIT when the
+ * ring is empty (consumer) or full (producer); the kernel arms the flag,
+ * issues its own full barrier and looks at the ring again before it
+ * sleeps, so a wakeup cannot be lost.  read(), write(), poll() and the
+ * batch ioctls keep working on a mapped ring, through the same words.
+ *
+ * Everything in the mapping is writable by user space, and the kernel
+ * trusts none of it: it reads each shared word once, accepts positions
+ * only while 0 <= @tail - @head <= @capacity and lengths only in
+ * 1 .. @msg_max, and never reads the description words back.  Anything
+ * else fails the operation with %EPROTO (a bad length is skipped) and is
+ * counted in &chan_info.rejects.  A process that scribbles over the ring
+ * can only garble its own channel's messages.
+ */
+struct chan_ring_hdr {
+	__u32 tail;
+	__u32 recv_wake;
+	__u32 __pad0[30];
+	__u32 head;
+	__u32 send_wake;
+	__u32 __pad1[30];
+	__u32 magic;
+	__u32 state;
+	__u32 capacity;
+	__u32 msg_max;
+	__u32 stride;
+	__u32 slots_offset;
+	__u64 map_size;
+};
+
+/**
+ * enum chan_wait_flags - flags of &chan_wait.flags
+ * @CHAN_WAIT_ABSTIME: &chan_wait.timeout_ns is an absolute CLOCK_MONOTONIC
+ *	time, not a relative one
+ */
+enum chan_wait_flags {
+	CHAN_WAIT_ABSTIME	= 1 << 0
+};
+
+/**
+ * struct chan_wait - argument of CHAN_IOC_WAIT
+ * @size: in: sizeof(struct chan_wait)
+ * @flags: in: &enum chan_wait_flags
+ * @timeout_ns: in: how long to wait on CLOCK_MONOTONIC, relative or
+ *	absolute with %CHAN_WAIT_ABSTIME: 0 only looks,
+ *	%CHAN_TIMEOUT_INFINITE waits for ever
+ * @__reserved: zero
+ *
+ * On a receive endpoint the ioctl waits until the ring holds a message, on
+ * a send endpoint until it has room.  It returns 0 then, or fails with
+ * %EPIPE (receive: closed for sending and empty; send: no receiver left
+ * or closed), %EAGAIN (@timeout_ns was 0), %ETIMEDOUT, %EINTR, %EPROTO
+ * (the shared positions are invalid) or %EINVAL (not a %CHAN_MAPPABLE
+ * channel).  It may spin briefly before it sleeps.
+ */
+struct chan_wait {
+	__u32 size;
+	__u32 flags;
+	__u64 timeout_ns;
+	__u64 __reserved[2];
+};
+
 /* Sizes of the first published version of each structure. */
 /** define CHAN_VERSION_SIZE_VER0 - smallest &struct chan_version accepted */
 #define CHAN_VERSION_SIZE_VER0	40
@@ -445,6 +582,8 @@ struct chan_call {
 #define CHAN_BATCH_SIZE_VER0	48
 /** define CHAN_CALL_SIZE_VER0 - smallest &struct chan_call accepted */
 #define CHAN_CALL_SIZE_VER0	64
+/** define CHAN_WAIT_SIZE_VER0 - smallest &struct chan_wait accepted */
+#define CHAN_WAIT_SIZE_VER0	32
 
 /** define CHAN_IOC_MAGIC - ioctl type byte of chan (free in ioctl-number.rst) */
 #define CHAN_IOC_MAGIC		0xC4
@@ -498,5 +637,16 @@ struct chan_call {
  * returns the number of replies delivered, like CHAN_IOC_SEND_BATCH
  */
 #define CHAN_IOC_REPLY		_IOWR(CHAN_IOC_MAGIC, 0x17, struct chan_batch)
+/**
+ * define CHAN_IOC_WAIT - wait until a mapped ring has a message (receive
+ * endpoint) or room (send endpoint) (&struct chan_wait)
+ */
+#define CHAN_IOC_WAIT		_IOW(CHAN_IOC_MAGIC, 0x18, struct chan_wait)
+/**
+ * define CHAN_IOC_WAKE - after publishing through a mapped ring, wake every
+ * task waiting on the other end and clear its wake flag in
+ * &struct chan_ring_hdr; returns 0
+ */
+#define CHAN_IOC_WAKE		_IO(CHAN_IOC_MAGIC, 0x19)
 
 #endif /* _UAPI_LINUX_CHAN_H */

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chan: mapped rings - the ring of a CHAN_MAPPABLE queue in memory that
+ * user space maps, so that a producer and a consumer move messages with
+ * plain loads and stores and enter the kernel only to sleep or to wake the
+ * other side.  The layout and the user-space protocol are documented with
+ * struct chan_ring_hdr in the uapi header; ring.h validates what the
+ * kernel reads from the mapping.
+ *
+ * A side that finds the ring empty (or full) sleeps in the kernel after
+ * arming a wake flag in the header; the other side, after publishing,
+ * calls CHAN_IOC_WAKE only if it finds the flag armed.  Why no wakeup is
+ * lost (receiver and user-space producer; the full ring is the same with
+ * the roles and flags swapped):
+ *
+ *   receiver (CHAN_IOC_WAIT, read(), poll())   producer (user space)
+ *   ----------------------------------------   ---------------------
+ *   prepare_to_wait(): on recv_wq              fill the slot
+ *   chan_map_arm(): recv_wake = 1              store_release(tail)
+ *     smp_mb() [C]                             seq_cst fence [D]
+ *   ring empty (load tail)? -> schedule()      load recv_wake
+ *                                              == 1 -> CHAN_IOC_WAKE:
+ *                                                recv_wake = 0,
+ *                                                wake every waiter
+ *
+ * [C] pairs with [D]: either the producer's load sees recv_wake == 1 and
+ * it wakes the receiver, which is already on the queue, or the receiver's
+ * load after [C] sees the new tail and it does not sleep.  CHAN_IOC_WAKE
+ * clears the flag and wakes every waiter of that end (waiters of a mapped
+ * ring wait non-exclusively); each looks at the ring again and re-arms the
+ * flag before sleeping once more, so clearing it strands nobody.  poll()
+ * arms the flag on every call, whatever it finds, so that an
+ * edge-triggered epoll hears of the next message too.  A flag left armed
+ * costs the other side one needless CHAN_IOC_WAKE and nothing else.
+ * Producers and consumers inside the kernel ignore the flags and wake
+ * through wq_has_sleeper() as on any channel (see xfer.c).
+ */
+#include <linux/mm.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "internal.h"
+
+/**
+ * chan_map_alloc() - allocate a mappable ring
+ * @ch: the channel being set up
+ * @bytes: chan_create_bytes(): the header page and the slots, whole pages
+ *
+ * Context: process context, may sleep.
+ * Return: the zeroed slots (the header page comes before them), or NULL.
+ */
+void *chan_map_alloc(struct chan *ch, size_t bytes)
+{
+	void *base = vmalloc_user(bytes);
+
+	if (!base)
+		return NULL;
+	ch->map = base;
+	ch->map_size = bytes;
+	spin_lock_init(&ch->map_lock);
+	return base + PAGE_SIZE;
+}
+
+/**
+ * chan_map_init() - describe the ring in its header and share its positions
+ * @ch: the channel, its ring initialised at position 0
+ * @capacity: slots in the ring
+ */
+void chan_map_init(struct chan *ch, u32 capacity)
+{
+	struct chan_ring_hdr *h = ch->map;
+
+	h->magic = CHAN_RING_MAGIC;
+	h->capacity = capacity;
+	h->msg_max = ch->ring.msg_max;
+	h->stride = ch->ring.stride;
+	h->slots_offset = PAGE_SIZE;
+	h->map_size = ch->map_size;
+	ch->ring.utail = &h->tail;
+	ch->ring.uhead = &h->head;
+}
+
+/**
+ * chan_map_state() - tell a mapped ring's users that an end closed
+ * @ch: the channel; nothing happens unless it is mappable
+ *
+ * Context: any.
+ */
+void chan_map_state(struct chan *ch)
+{
+	unsigned long flags;
+	u32 state = 0;
+
+	if (!ch->map)
+		return;
+	/*
+	 * Both conditions only ever become true.  Whoever takes the lock
+	 * last sees every change made before the others took it, so the
+	 * word never goes back to an older value.
+	 */
+	spin_lock_irqsave(&ch->map_lock, flags);
+	if (READ_ONCE(ch->send_closed))
+		state |= CHAN_RING_CLOSED;
+	if (!atomic_read(&ch->receivers))
+		state |= CHAN_RING_NO_RECEIVERS;
+	WRITE_ONCE(ch->map->state, state);
+	spin_unlock_irqrestore(&ch->map_lock, flags);
+}
+
+/**
+ * chan_map_arm() - ask the other side of a mapped ring to wake us
+ * @ch: the channel; nothing happens unless it is mappable
+ * @send: a sender (true) or a receiver (false) is about to sleep or poll
+ *
+ * The caller is on the wait queue already and looks at the ring after
+ * this returns.
+ */
+void chan_map_arm(struct chan *ch, bool send)
+{
+	struct chan_ring_hdr *h = ch->map;
+
+	if (!h)
+		return;
+	WRITE_ONCE(*(send ? &h->send_wake : &h->recv_wake), 1);
+	/*
+	 * [C]: the flag is visible before we look at the ring.  Pairs with
+	 * the full barrier [D] a user-space side issues between publishing
+	 * and reading the flag.
+	 */
+	smp_mb();
+}
+
+/**
+ * chan_map_mmap() - map a mappable channel's ring
+ * @ch: the channel
+ * @vma: a shared mapping at offset 0 of at most &chan.map_size bytes
+ *
+ * The mapping holds the endpoint file, and so the channel and its ring,
+ * until it is unmapped.
+ *
+ * Return: 0, -ENODEV (not mappable), -EINVAL or -EAGAIN.
+ */
+int chan_map_mmap(struct chan *ch, struct vm_area_struct *vma)
+{
+	if (!ch->map)
+		return -ENODEV;
+	/* A private mapping would copy on write and never be seen. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > ch->map_size)
+		return -EINVAL;
+	return remap_vmalloc_range(vma, ch->map, 0);
+}
+
+/**
+ * chan_ioctl_wait() - CHAN_IOC_WAIT: wait for a message or for room
+ * @ep: the endpoint: a receiver waits for a message, a sender for room
+ * @uarg: &struct chan_wait
+ *
+ * Context: process context, sleeps.
+ * Return: 0, or as &struct chan_wait describes.
+ */
+long chan_ioctl_wait(struct chan_ep *ep, struct chan_wait __user *uarg)
+{
+	struct chan *ch = ep->ch;
+	struct chan_wait w;
+	long timeout = 0;
+	int ret;
+
+	ret = chan_get_struct(&w, sizeof(w), uarg, CHAN_WAIT_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (!ch->map || (w.flags & ~CHAN_WAIT_ABSTIME) ||
+	    w.__reserved[0] || w.__reserved[1])
+		return -EINVAL;
+	if (w.timeout_ns)
+		timeout = chan_timeout_ns(w.timeout_ns,
+					  w.flags & CHAN_WAIT_ABSTIME);
+	ret = chan_wait_ready(ch, ep->role == CHAN_ROLE_SEND, &timeout);
+	/* An absolute time already past is a timeout, not a poll. */
+	if (ret == -EAGAIN && w.timeout_ns)
+		return -ETIMEDOUT;
+	/* Never restarted: a relative timeout would start again. */
+	return ret == -ERESTARTSYS ? -EINTR : ret;
+}
+
+/**
+ * chan_ioctl_wake() - CHAN_IOC_WAKE: wake the other end of a mapped ring
+ * @ep: the endpoint that published (send) or retired (receive) messages
+ *
+ * Return: 0, or -EINVAL if the channel is not mappable.
+ */
+long chan_ioctl_wake(struct chan_ep *ep)
+{
+	struct chan *ch = ep->ch;
+
+	if (!ch->map)
+		return -EINVAL;
+	if (ep->role == CHAN_ROLE_SEND) {
+		WRITE_ONCE(ch->map->recv_wake, 0);
+		chan_wake_recv(ch);
+	} else {
+		WRITE_ONCE(ch->map->send_wake, 0);
+		chan_wake_send(ch);
+	}
+	return 0;
+}
