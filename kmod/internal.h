@@ -105,6 +105,7 @@ struct chan_user {
  * @map: the mapped ring's shared header (%CHAN_MAPPABLE), else NULL; the
  *	slots follow it
  * @map_size: bytes of @map, header and slots
+ * @map_pages: the pages of @map, for mmap()
  * @rejects: invalid shared positions or lengths found in @map
  * @wake_work: wakes both queues for a caller that may not (hardirq, NMI,
  *	softirq, interrupts off)
@@ -156,6 +157,7 @@ struct chan {
 	spinlock_t map_lock;		/* serialises map->state */
 	struct chan_ring_hdr *map;
 	size_t map_size;
+	struct page **map_pages;
 	atomic64_t rejects;
 	struct irq_work wake_work;
 	struct work_struct free_work;
@@ -318,6 +320,7 @@ u32 chan_bcast_depth(struct chan *ch);
 
 /* Mapped rings (mmap.c). */
 void *chan_map_alloc(struct chan *ch, size_t bytes);
+void chan_map_free(struct chan *ch);
 void chan_map_init(struct chan *ch, u32 capacity);
 void chan_map_state(struct chan *ch);
 void chan_map_arm(struct chan *ch, bool send);

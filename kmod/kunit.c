@@ -148,11 +148,44 @@ static void chan_ring_test_lost_claim(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ring_get(test, &r), 2U);
 }
 
+/* A mapped ring's positions live elsewhere and are checked, not trusted. */
+static void chan_ring_test_mapped_positions(struct kunit *test)
+{
+	const struct ring_case c = { .cap = 4 };
+	u32 tail = 0xfffffffe, head = 0xfffffffe, pos, k;
+	struct chan_ring r;
+
+	ring_make(test, &r, &c);
+	r.utail = &tail;
+	r.uhead = &head;
+	for (k = 0; k < 4; k++)
+		ring_put(test, &r, k);
+	KUNIT_EXPECT_EQ(test, tail, 2U);	/* wrapped past 2^32 */
+	KUNIT_EXPECT_NULL(test, chan_ring_reserve(&r, &pos));
+	KUNIT_EXPECT_EQ(test, chan_ring_depth(&r), 4U);
+	KUNIT_EXPECT_EQ(test, ring_get(test, &r), 0U);
+	KUNIT_EXPECT_EQ(test, head, 0xffffffffU);
+
+	tail = head + 5;			/* more than the capacity */
+	KUNIT_EXPECT_PTR_EQ(test, chan_ring_reserve(&r, &pos), CHAN_RING_BAD);
+	KUNIT_EXPECT_PTR_EQ(test, chan_ring_peek(&r, &pos), CHAN_RING_BAD);
+	KUNIT_EXPECT_TRUE(test, chan_ring_readable(&r));
+	KUNIT_EXPECT_TRUE(test, chan_ring_writable(&r));
+	KUNIT_EXPECT_EQ(test, chan_ring_depth(&r), 4U);
+	tail = head - 1;			/* head ahead of tail */
+	KUNIT_EXPECT_PTR_EQ(test, chan_ring_peek(&r, &pos), CHAN_RING_BAD);
+	KUNIT_EXPECT_EQ(test, chan_ring_depth(&r), 0U);
+	tail = head;
+	KUNIT_EXPECT_NULL(test, chan_ring_peek(&r, &pos));
+	KUNIT_EXPECT_FALSE(test, chan_ring_readable(&r));
+}
+
 static struct kunit_case chan_ring_cases[] = {
 	KUNIT_CASE(chan_ring_test_laps),
 	KUNIT_CASE(chan_ring_test_tombstone),
 	KUNIT_CASE(chan_ring_test_single_producer_abort),
 	KUNIT_CASE(chan_ring_test_lost_claim),
+	KUNIT_CASE(chan_ring_test_mapped_positions),
 	{}
 };
 

@@ -35,7 +35,10 @@
  * Producers and consumers inside the kernel ignore the flags and wake
  * through wq_has_sleeper() as on any channel (see xfer.c).
  */
+#include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -47,19 +50,56 @@
  * @ch: the channel being set up
  * @bytes: chan_create_bytes(): the header page and the slots, whole pages
  *
+ * The ring is made of single pages, mapped contiguously into the kernel
+ * with vmap() and into user space page by page at mmap() time.
+ *
  * Context: process context, may sleep.
  * Return: the zeroed slots (the header page comes before them), or NULL.
  */
 void *chan_map_alloc(struct chan *ch, size_t bytes)
 {
-	void *base = vmalloc_user(bytes);
+	unsigned long i, n = bytes >> PAGE_SHIFT;
+	struct page **pages;
+	void *base;
 
-	if (!base)
+	pages = kvcalloc(n, sizeof(*pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!pages)
 		return NULL;
+	for (i = 0; i < n; i++) {
+		pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+				      __GFP_NOWARN);
+		if (!pages[i])
+			goto free_pages;
+		cond_resched();
+	}
+	base = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	if (!base)
+		goto free_pages;
 	ch->map = base;
 	ch->map_size = bytes;
+	ch->map_pages = pages;
 	spin_lock_init(&ch->map_lock);
 	return base + PAGE_SIZE;
+
+free_pages:
+	while (i--)
+		__free_page(pages[i]);
+	kvfree(pages);
+	return NULL;
+}
+
+/**
+ * chan_map_free() - free a mappable ring, once nothing maps it
+ * @ch: the channel
+ */
+void chan_map_free(struct chan *ch)
+{
+	unsigned long i, n = ch->map_size >> PAGE_SHIFT;
+
+	vunmap(ch->map);
+	for (i = 0; i < n; i++)
+		__free_page(ch->map_pages[i]);
+	kvfree(ch->map_pages);
 }
 
 /**
@@ -139,7 +179,7 @@ void chan_map_arm(struct chan *ch, bool send)
  * The mapping holds the endpoint file, and so the channel and its ring,
  * until it is unmapped.
  *
- * Return: 0, -ENODEV (not mappable), -EINVAL or -EAGAIN.
+ * Return: 0, -ENODEV (not mappable), -EINVAL or -ENOMEM.
  */
 int chan_map_mmap(struct chan *ch, struct vm_area_struct *vma)
 {
@@ -150,7 +190,8 @@ int chan_map_mmap(struct chan *ch, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > ch->map_size)
 		return -EINVAL;
-	return remap_vmalloc_range(vma, ch->map, 0);
+	return vm_map_pages_zero(vma, ch->map_pages,
+				 ch->map_size >> PAGE_SHIFT);
 }
 
 /**

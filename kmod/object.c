@@ -15,7 +15,6 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 
 #include "internal.h"
 
@@ -184,7 +183,7 @@ static void chan_free(struct chan *ch)
 	chan_put_ipc_ns(ch->ns);
 	chan_user_uncharge(ch->user, ch->charged);
 	if (ch->map)
-		vfree(ch->map);
+		chan_map_free(ch);
 	else
 		kvfree(ch->ring.slots);
 	kfree(ch);

@@ -9,6 +9,8 @@
  */
 #include <sys/syscall.h>
 
+#include <sys/mman.h>
+
 #include "kselftest_harness.h"
 #include "chan_test.h"
 
@@ -81,7 +83,7 @@ static uint32_t list_total(int dev)
 
 enum op {
 	OP_CREATE, OP_CREATE_NAMED, OP_OPEN, OP_LIST, OP_SEND, OP_RECV,
-	OP_SUBSCRIBE, OP_CALL,
+	OP_SUBSCRIBE, OP_CALL, OP_CREATE_MAPPED,
 };
 
 struct ctx {
@@ -105,6 +107,33 @@ static int fi_call(int sfd)
 	if (ioctl(sfd, CHAN_IOC_CALL, &call) >= 0)
 		return -EPROTO;
 	return errno == ETIMEDOUT ? 0 : -errno;
+}
+
+/* Create a mapped ring and map it; everything is undone after. */
+static int fi_create_mapped(int dev)
+{
+	struct chan_info i;
+	int rfd, sfd, ret;
+	void *p;
+
+	ret = chan_make(dev, CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER |
+			CHAN_MAPPABLE, 0, 64, 512, NULL, 0, &rfd, &sfd);
+	if (ret)
+		return ret;
+	ret = chan_info_get(sfd, &i);
+	if (!ret) {
+		p = mmap(NULL, i.map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 sfd, 0);
+		if (p == MAP_FAILED)
+			ret = -errno;
+		else if (((struct chan_ring_hdr *)p)->magic != CHAN_RING_MAGIC)
+			ret = -EPROTO;
+		if (p != MAP_FAILED)
+			munmap(p, i.map_size);
+	}
+	close(rfd);
+	close(sfd);
+	return ret;
 }
 
 /* Take whatever requests are queued, unanswered. */
@@ -177,6 +206,11 @@ static int do_op(struct ctx *c, enum op op, char *name, int *left)
 		fail_nth(0);
 		if (!ret)
 			close(rfd);
+		return ret;
+	case OP_CREATE_MAPPED:
+		ret = fi_create_mapped(c->dev);
+		*left = nth_left();
+		fail_nth(0);
 		return ret;
 	case OP_CALL:
 		ret = fi_call(c->qsfd);
@@ -283,5 +317,6 @@ TEST_F_TIMEOUT(walk, send, 600) { walk(_metadata, &self->c, OP_SEND); }
 TEST_F_TIMEOUT(walk, recv, 600) { walk(_metadata, &self->c, OP_RECV); }
 TEST_F_TIMEOUT(walk, subscribe, 600) { walk(_metadata, &self->c, OP_SUBSCRIBE); }
 TEST_F_TIMEOUT(walk, call, 600) { walk(_metadata, &self->c, OP_CALL); }
+TEST_F_TIMEOUT(walk, create_mapped, 600) { walk(_metadata, &self->c, OP_CREATE_MAPPED); }
 
 TEST_HARNESS_MAIN

@@ -8,7 +8,8 @@
  * into an inaccessible page.  Several threads share the descriptor table
  * while others close, dup, fork and exit mid-call.  The kernel must answer
  * every call with a result or an errno from the documented set, and the
- * guest runner fails the run on any splat.
+ * guest runner fails the run on any splat.  Mapped rings are mapped,
+ * scribbled over and unmapped while the other threads use them.
  *
  * CHAN_FUZZ_SEED=n reproduces a run; CHAN_FUZZ_CALLS=n sets its length
  * (default 125000 picks, at least 100000 calls).
@@ -49,7 +50,8 @@ static int allowed(int e)
 	case EMSGSIZE: case EPIPE: case EBUSY: case E2BIG: case ENOMEM:
 	case EMFILE: case ENFILE: case EEXIST: case ENOENT: case EACCES:
 	case ENAMETOOLONG: case EINTR: case EPERM: case EALREADY:
-	case EOVERFLOW: case ETIMEDOUT: case ECONNRESET:
+	case EOVERFLOW: case ETIMEDOUT: case ECONNRESET: case EPROTO:
+	case ENODEV:
 		return 1;
 	}
 	return 0;
@@ -129,7 +131,7 @@ static void fill_create(uint64_t *s, struct chan_create *c, char *name)
 	memset(c, 0, sizeof(*c));
 	c->size = pick_size(s, sizeof(*c));
 	c->kind = rnd(s) % 8 ? 1 + rnd(s) % 5 : (uint32_t)rnd(s);
-	c->flags = rnd(s) % 8 ? rnd(s) % 16 : (uint32_t)rnd(s);
+	c->flags = rnd(s) % 8 ? rnd(s) % 32 : (uint32_t)rnd(s);
 	c->policy = rnd(s) % 8 ? rnd(s) % 4 : (uint32_t)rnd(s);
 	c->capacity = rnd(s) % 8 ? rnd(s) % 65 : (uint32_t)rnd(s);
 	c->msg_max = rnd(s) % 8 ? 1 + rnd(s) % 256 : (uint32_t)rnd(s);
@@ -142,6 +144,12 @@ static void fill_create(uint64_t *s, struct chan_create *c, char *name)
 	}
 	c->flags &= rnd(s) % 4 ? ~(uint32_t)CHAN_CLOEXEC : ~0U;
 	c->flags |= CHAN_CLOEXEC | (rnd(s) % 2 ? CHAN_NONBLOCK : 0);
+	if (rnd(s) % 6 == 0) {		/* often a valid mapped ring */
+		c->kind = CHAN_KIND_QUEUE;
+		c->flags |= CHAN_MAPPABLE | CHAN_SINGLE_PRODUCER |
+			    CHAN_SINGLE_CONSUMER;
+		c->policy %= 3;
+	}
 }
 
 static void op_create(uint64_t *s)
@@ -228,6 +236,81 @@ static void op_call(uint64_t *s, unsigned long cmd, unsigned char *buf)
 	note(ioctl(pick_fd(s), cmd, rnd(s) % 8 ? (void *)buf : NULL));
 }
 
+/* A wait of at most 0.1 ms (or until an absolute time long past). */
+static void op_wait(uint64_t *s, unsigned long cmd, unsigned char *buf)
+{
+	struct chan_wait *w = (void *)buf;
+
+	memset(w, 0, sizeof(*w));
+	w->size = pick_size(s, sizeof(*w));
+	w->flags = rnd(s) % 8 ? rnd(s) % 2 : (uint32_t)rnd(s);
+	w->timeout_ns = rnd(s) % 4 ? rnd(s) % 100000 : 0;
+	if (rnd(s) % 16 == 0)
+		w->__reserved[rnd(s) % 2] = rnd(s);
+	note(ioctl(pick_fd(s), cmd, rnd(s) % 8 ? (void *)buf : NULL));
+}
+
+/* Mappings of rings, taken by one thread at a time with an exchange. */
+#define NMAPS	8
+struct fmap {
+	uint32_t *p;
+	size_t len;
+};
+static struct fmap *maps[NMAPS];
+
+static void map_put(int slot, struct fmap *m)
+{
+	struct fmap *none = NULL;
+
+	if (!__atomic_compare_exchange_n(&maps[slot], &none, m, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		munmap(m->p, m->len);
+		free(m);
+	}
+}
+
+/*
+ * Map an endpoint (any length, protection, sharing and offset), or
+ * scribble random words over a mapping already made, or unmap it.
+ */
+static void op_map(uint64_t *s)
+{
+	static const size_t lens[] = { 0, 1, 4096, 8192, 12288, 1 << 20 };
+	int slot = rnd(s) % NMAPS, prot, k;
+	struct fmap *m;
+	size_t len;
+	void *p;
+
+	m = __atomic_exchange_n(&maps[slot], NULL, __ATOMIC_ACQ_REL);
+	if (m) {
+		if (rnd(s) % 4 == 0) {
+			munmap(m->p, m->len);
+			free(m);
+			return;
+		}
+		for (k = 0; k < 16; k++)
+			m->p[rnd(s) % (m->len / 4)] = rnd(s) % 2 ?
+				(uint32_t)rnd(s) : (uint32_t)(rnd(s) % 64);
+		return map_put(slot, m);
+	}
+	len = lens[rnd(s) % 6];
+	prot = rnd(s) % 4 ? PROT_READ | PROT_WRITE : PROT_READ;
+	p = mmap(NULL, len, prot, rnd(s) % 8 ? MAP_SHARED : MAP_PRIVATE,
+		 pick_fd(s), rnd(s) % 8 ? 0 : pagesz * (rnd(s) % 4));
+	note(p == MAP_FAILED ? -1 : 0);
+	if (p == MAP_FAILED)
+		return;
+	m = malloc(sizeof(*m));
+	if (!m || !(prot & PROT_WRITE)) {
+		munmap(p, len);
+		free(m);
+		return;
+	}
+	m->p = p;
+	m->len = (len + pagesz - 1) & ~(size_t)(pagesz - 1);
+	map_put(slot, m);
+}
+
 static void op_ioctl(uint64_t *s)
 {
 	static const unsigned long cmds[] = {
@@ -235,6 +318,7 @@ static void op_ioctl(uint64_t *s)
 		CHAN_IOC_UNLINK, CHAN_IOC_LIST, CHAN_IOC_INFO, CHAN_IOC_CLOSE,
 		CHAN_IOC_LOST, CHAN_IOC_SEND_BATCH, CHAN_IOC_RECV_BATCH,
 		CHAN_IOC_SUBSCRIBE, CHAN_IOC_CALL, CHAN_IOC_REPLY,
+		CHAN_IOC_WAIT, CHAN_IOC_WAKE,
 	};
 	unsigned char buf[4096 + 64];
 	unsigned long cmd;
@@ -293,6 +377,10 @@ static void op_ioctl(uint64_t *s)
 	if (_IOC_TYPE(cmd) == CHAN_IOC_MAGIC &&
 	    _IOC_NR(cmd) == _IOC_NR(CHAN_IOC_CALL))
 		return op_call(s, cmd, buf);
+	/* A wait whose timeout came from random bytes could stall us. */
+	if (_IOC_TYPE(cmd) == CHAN_IOC_MAGIC &&
+	    _IOC_NR(cmd) == _IOC_NR(CHAN_IOC_WAIT))
+		return op_wait(s, cmd, buf);
 	/* A batch read from a scribbled page could aim anywhere: see above. */
 	if (_IOC_NR(cmd) == _IOC_NR(CHAN_IOC_SEND_BATCH) ||
 	    _IOC_NR(cmd) == _IOC_NR(CHAN_IOC_RECV_BATCH) ||
@@ -348,6 +436,8 @@ static void op_misc(uint64_t *s)
 
 static void one_call(uint64_t *s)
 {
+	if (rnd(s) % 16 == 0)
+		return op_map(s);
 	switch (rnd(s) % 10) {
 	case 0: case 1:
 		op_create(s);
