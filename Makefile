@@ -105,9 +105,10 @@ tools: $(BUILD)/tools/chanctl $(BUILD)/tools/chan-pcap $(BUILD)/tools/chanbench 
 	$(BUILD)/tools/ringtest \
 	$(BUILD)/tools/ringtest-tsan
 
-$(BUILD)/tools/chanbench: tools/chanbench/chanbench.c $(UAPI)
+$(BUILD)/tools/chanbench: tools/chanbench/chanbench.c $(LIBCHAN_SRC) $(UAPI)
 	@mkdir -p $(dir $@)
-	$(CC) $(TOOL_CFLAGS) -o $@ $< -lrt
+	$(CC) $(TOOL_CFLAGS) -Itools/lib/chan -o $@ $< tools/lib/chan/libchan.c \
+		-lrt -pthread
 
 $(BUILD)/tools/chan-pcap: tools/chan-pcap/chan-pcap.c kmod/samples/chan_nftap.h $(UAPI)
 	@mkdir -p $(dir $@)

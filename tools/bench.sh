@@ -27,11 +27,15 @@ rows = json.load(open("bench/results.json"))
 with open("build/bench-b2.dat", "w") as f:
     for r in rows:
         if r["scenario"] == "B2":
-            f.write('"%s" %.0f\n' % (r["transport"], r["msgs_per_sec"]))
+            name = r["transport"]
+            if name == "chan":
+                name += " " + r["mode"] + ("" if r["batch"] == 1 else " x%d" % r["batch"])
+            f.write('"%s" %.0f\n' % (name, r["msgs_per_sec"]))
 with open("build/bench-b1.dat", "w") as f:
     for r in rows:
         if r["scenario"] == "B1" and r["msg_size"] == 64:
-            f.write('"%s" %.1f\n' % (r["transport"], r["p50_ns"] / 1000))
+            name = r["transport"] + (" " + r["mode"] if r["transport"] == "chan" else "")
+            f.write('"%s" %.1f\n' % (name, r["p50_ns"] / 1000))
 PY
 gnuplot <<'GP'
 set terminal pngcairo size 1000,420 font ",10"

@@ -2,7 +2,7 @@
 /*
  * libchan: round trips, timeouts, names, vectors, lost counts,
  * chan_select() fairness (no busy channel starved) and bias, calls and
- * replies, kinds and subscribers.
+ * replies, kinds and subscribers, and the transparent mapped-ring path.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -221,6 +221,180 @@ TEST(kinds_through_options_and_subscribe)
 	close(sub);
 	close(p.recv_fd);
 	close(p.send_fd);
+}
+
+#define SPSC_MAP (CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER | CHAN_MAPPABLE)
+
+/* The same contract as above, through a mapped ring. */
+TEST(mapped_round_trip_and_errors)
+{
+	struct chan_opts o = { .capacity = 2, .msg_max = 16,
+			       .flags = SPSC_MAP };
+	struct chan_info info;
+	struct chan_pair p;
+	char buf[16];
+
+	ASSERT_EQ(0, chan_new(&o, &p));
+	EXPECT_EQ(1, chan_mapped(p.send_fd));
+	EXPECT_EQ(1, chan_mapped(p.recv_fd));
+	EXPECT_EQ(5, chan_send(p.send_fd, "hello", 5, -1));
+	EXPECT_EQ(5, chan_recv(p.recv_fd, buf, sizeof(buf), -1));
+	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+	EXPECT_EQ(-ETIMEDOUT, chan_recv(p.recv_fd, buf, sizeof(buf), 20));
+	EXPECT_EQ(-EAGAIN, chan_recv(p.recv_fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(-EMSGSIZE, chan_send(p.send_fd, buf, 17, 0));
+	EXPECT_EQ(2, chan_send(p.send_fd, "bc", 2, 0));
+	EXPECT_EQ(1, chan_send(p.send_fd, "a", 1, 0));
+	EXPECT_EQ(-EAGAIN, chan_send(p.send_fd, "d", 1, 0));
+	EXPECT_EQ(-ETIMEDOUT, chan_send(p.send_fd, "d", 1, 20));
+	EXPECT_EQ(-EMSGSIZE, chan_recv(p.recv_fd, buf, 1, 0));
+	/* Nothing went through the kernel's read/write path. */
+	ASSERT_EQ(0, chan_stat(p.recv_fd, &info));
+	EXPECT_EQ(0, info.sent);
+	EXPECT_EQ(0, info.received);
+	EXPECT_EQ(2, info.depth);
+	EXPECT_EQ(0, chan_close_send(p.send_fd));
+	EXPECT_EQ(-EPIPE, chan_send(p.send_fd, "x", 1, -1));
+	EXPECT_EQ(2, chan_recv(p.recv_fd, buf, sizeof(buf), -1));
+	EXPECT_EQ(0, memcmp(buf, "bc", 2));
+	EXPECT_EQ(1, chan_recv(p.recv_fd, buf, sizeof(buf), -1));
+	EXPECT_EQ('a', buf[0]);
+	EXPECT_EQ(0, chan_recv(p.recv_fd, buf, sizeof(buf), -1));
+	EXPECT_EQ(0, chan_recv(p.recv_fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, chan_close(p.recv_fd));
+	EXPECT_EQ(0, chan_mapped(p.recv_fd));
+	EXPECT_EQ(0, chan_close(p.send_fd));
+}
+
+TEST(mapped_receiver_gone_and_policies)
+{
+	struct chan_opts o = { .capacity = 1, .msg_max = 8,
+			       .flags = SPSC_MAP,
+			       .policy = CHAN_POLICY_DROP_NEWEST };
+	struct chan_info info;
+	struct chan_pair p;
+
+	ASSERT_EQ(0, chan_new(&o, &p));
+	EXPECT_EQ(1, chan_send(p.send_fd, "a", 1, -1));
+	/* Full: the kernel applies the policy and counts the drop. */
+	EXPECT_EQ(1, chan_send(p.send_fd, "b", 1, -1));
+	ASSERT_EQ(0, chan_stat(p.send_fd, &info));
+	EXPECT_EQ(1, info.dropped);
+	EXPECT_EQ(0, chan_close(p.recv_fd));
+	EXPECT_EQ(-EPIPE, chan_send(p.send_fd, "c", 1, -1));
+	EXPECT_EQ(0, chan_close(p.send_fd));
+
+	o.policy = CHAN_POLICY_FAIL;
+	ASSERT_EQ(0, chan_new(&o, &p));
+	EXPECT_EQ(1, chan_send(p.send_fd, "a", 1, -1));
+	EXPECT_EQ(-EAGAIN, chan_send(p.send_fd, "b", 1, -1));
+	chan_close(p.recv_fd);
+	chan_close(p.send_fd);
+}
+
+struct mstream {
+	int fd;
+	unsigned int n, bad;
+	int err;
+};
+
+static void *mproduce(void *arg)
+{
+	struct mstream *s = arg;
+	struct iovec iov[8];
+	uint32_t v[8];
+	unsigned int i = 0, k;
+	int r;
+
+	while (i < s->n) {
+		if (i % 3) {
+			r = chan_send(s->fd, &i, sizeof(i), -1);
+			if (r != sizeof(i)) {
+				s->err = r;
+				return NULL;
+			}
+			i++;
+			continue;
+		}
+		for (k = 0; k < 8; k++) {
+			v[k] = i + k;
+			iov[k] = (struct iovec){ &v[k], sizeof(v[k]) };
+		}
+		r = chan_sendv(s->fd, iov, s->n - i < 8 ? s->n - i : 8, -1);
+		if (r <= 0) {
+			s->err = r ? r : -1;
+			return NULL;
+		}
+		i += r;
+	}
+	return NULL;
+}
+
+/* 300,000 messages between threads over the mapping, exactly in order. */
+TEST(mapped_stream_in_order)
+{
+	struct chan_opts o = { .capacity = 16, .msg_max = 8,
+			       .flags = SPSC_MAP };
+	struct mstream ps = { .n = 300000 };
+	struct iovec iov[5];
+	uint32_t v[5], want = 0;
+	struct chan_pair p;
+	pthread_t t;
+	int r, k;
+
+	ASSERT_EQ(0, chan_new(&o, &p));
+	ps.fd = p.send_fd;
+	ASSERT_EQ(0, pthread_create(&t, NULL, mproduce, &ps));
+	while (want < ps.n) {
+		for (k = 0; k < 5; k++)
+			iov[k] = (struct iovec){ &v[k], sizeof(v[k]) };
+		r = chan_recvv(p.recv_fd, iov, 5, 10000);
+		ASSERT_LT(0, r);
+		for (k = 0; k < r; k++, want++) {
+			ASSERT_EQ(sizeof(uint32_t), iov[k].iov_len);
+			ASSERT_EQ(want, v[k]);
+		}
+	}
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, ps.err);
+	EXPECT_EQ(-EAGAIN, chan_recv(p.recv_fd, v, sizeof(v), 0));
+	chan_close(p.recv_fd);
+	chan_close(p.send_fd);
+}
+
+TEST(mapped_open_by_name_and_select)
+{
+	char name[32];
+	struct chan_opts o = { .capacity = 4, .msg_max = 8,
+			       .flags = SPSC_MAP, .name = name };
+	struct chan_case c[2];
+	struct chan_pair p;
+	int rfd, sfd;
+	char buf[8];
+
+	snprintf(name, sizeof(name), "lc.map.%d", getpid());
+	ASSERT_EQ(0, chan_new(&o, &p));
+	chan_close(p.recv_fd);
+	chan_close(p.send_fd);
+	rfd = chan_open(name, CHAN_ROLE_RECV, 0);
+	sfd = chan_open(name, CHAN_ROLE_SEND, 0);
+	ASSERT_LE(0, rfd);
+	ASSERT_LE(0, sfd);
+	EXPECT_EQ(1, chan_mapped(rfd));
+	EXPECT_EQ(1, chan_mapped(sfd));
+	/* Both ends are O_RDWR; select still knows which way each faces. */
+	c[0].fd = rfd;
+	c[1].fd = sfd;
+	EXPECT_EQ(1, chan_select(c, 2, 0, 0));
+	EXPECT_EQ(0, c[0].ready);
+	EXPECT_EQ(1, c[1].ready);
+	EXPECT_EQ(3, chan_send(sfd, "abc", 3, 0));
+	EXPECT_LE(0, chan_select(c, 2, 0, CHAN_SELECT_BIASED));
+	EXPECT_EQ(1, c[0].ready);
+	EXPECT_EQ(3, chan_recv(rfd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, chan_unlink(name));
+	chan_close(rfd);
+	chan_close(sfd);
 }
 
 TEST_HARNESS_MAIN

@@ -44,13 +44,15 @@
 
 #include <linux/chan.h>
 
+#include "libchan.h"
+
 #define MAXMSG		4096
 #define RING_SLOTS	256
 
-enum transport { T_CHAN, T_PIPE, T_SEQPACKET, T_MQ, T_EVENTFD_SHM, T_SHM_SPIN,
-		 T_COUNT };
+enum transport { T_CHAN, T_CHAN_MMAP, T_PIPE, T_SEQPACKET, T_MQ,
+		 T_EVENTFD_SHM, T_SHM_SPIN, T_COUNT };
 static const char *const tname[] = {
-	"chan", "pipe", "unix-seqpacket", "posix-mq", "eventfd+shm",
+	"chan", "chan", "pipe", "unix-seqpacket", "posix-mq", "eventfd+shm",
 	"shm-ring-spin",
 };
 
@@ -136,7 +138,19 @@ static struct link link_new(enum transport t, unsigned int msg, int producers)
 	struct mq_attr a = { .mq_maxmsg = 64, .mq_msgsize = MAXMSG };
 	char name[64];
 
+	struct chan_opts o = { .capacity = RING_SLOTS, .msg_max = MAXMSG,
+			       .flags = CHAN_SINGLE_PRODUCER |
+					CHAN_SINGLE_CONSUMER | CHAN_MAPPABLE };
+	struct chan_pair cp;
+
 	switch (t) {
+	case T_CHAN_MMAP:	/* libchan maps the ring of both ends */
+		if (chan_new(&o, &cp) || !chan_mapped(cp.recv_fd) ||
+		    !chan_mapped(cp.send_fd))
+			die("chan_new (mappable)");
+		l.rfd = cp.recv_fd;
+		l.sfd = cp.send_fd;
+		break;
 	case T_CHAN:
 		if (producers == 1)
 			c.flags |= CHAN_SINGLE_PRODUCER;
@@ -184,9 +198,9 @@ static struct link link_new(enum transport t, unsigned int msg, int producers)
 static void link_free(struct link *l)
 {
 	if (l->rfd >= 0)
-		close(l->rfd);
+		chan_close(l->rfd);
 	if (l->sfd >= 0)
-		close(l->sfd);
+		chan_close(l->sfd);
 	if (l->t == T_MQ)
 		mq_close(l->mq);
 	if (l->ring) {
@@ -273,6 +287,9 @@ static void xsend(struct link *l, const void *buf, unsigned int len)
 	case T_SHM_SPIN:
 		ring_send(l, buf, len);
 		return;
+	case T_CHAN_MMAP:
+		n = chan_send(l->sfd, buf, len, -1);
+		break;
 	case T_SEQPACKET:
 		n = send(l->sfd, buf, len, 0);
 		break;
@@ -294,6 +311,9 @@ static unsigned int xrecv(struct link *l, void *buf, unsigned int len)
 	case T_EVENTFD_SHM:
 	case T_SHM_SPIN:
 		return ring_recv(l, buf);
+	case T_CHAN_MMAP:
+		n = chan_recv(l->rfd, buf, MAXMSG, -1);
+		break;
 	case T_PIPE:	/* a byte stream: read exactly one message */
 		n = 0;
 		while (n < (ssize_t)len) {
@@ -332,6 +352,8 @@ static void add_row(const char *sc, enum transport t, unsigned int size,
 		r->mode = "shared memory";
 	if (t == T_CHAN)
 		r->mode = "read/write";
+	if (t == T_CHAN_MMAP)
+		r->mode = "mmap";
 	fprintf(stderr, "\r%-4s %-15s %5u B x%u  %10.0f msg/s%s", sc,
 		tname[t], size, producers, mps,
 		isatty(2) ? "          " : "\n");
@@ -418,13 +440,17 @@ static void stream(const char *sc, enum transport t, unsigned int size,
 	link_free(&l);
 }
 
-/* B2 with the batched ioctls: @batch messages per system call each way. */
-static void stream_batched(unsigned int size, unsigned int batch)
+/*
+ * B2 in batches of @batch each way: the batched ioctls, or (@mapped)
+ * libchan's vectors over a mapped ring.
+ */
+static void stream_batched(unsigned int size, unsigned int batch, int mapped)
 {
 	long n = (quick ? 20000 : 200000) * scale, i = 0;
-	struct link l = link_new(T_CHAN, size, 1);
+	struct link l = link_new(mapped ? T_CHAN_MMAP : T_CHAN, size, 1);
 	static char bufs[256][64];
 	struct chan_msg m[256];
+	struct iovec iov[256];
 	struct chan_batch b = { .size = sizeof(b) };
 	double c0 = cpu_ns();
 	uint64_t t0 = now_ns();
@@ -432,36 +458,42 @@ static void stream_batched(unsigned int size, unsigned int batch)
 	pid_t pid;
 	int r;
 
-	for (k = 0; k < batch; k++)
+	for (k = 0; k < batch; k++) {
 		m[k] = (struct chan_msg){ .buf = (uintptr_t)bufs[k],
 					  .len = size };
+		iov[k] = (struct iovec){ bufs[k], size };
+	}
 	b.msgs = (uintptr_t)m;
 	b.timeout_ns = CHAN_TIMEOUT_INFINITE;
 	pid = fork();
 	if (pid == 0) {
 		while (i < n) {
 			b.count = n - i < batch ? n - i : batch;
-			r = ioctl(l.sfd, CHAN_IOC_SEND_BATCH, &b);
+			r = mapped ? chan_sendv(l.sfd, iov, b.count, -1) :
+				     ioctl(l.sfd, CHAN_IOC_SEND_BATCH, &b);
 			if (r <= 0)
-				die("CHAN_IOC_SEND_BATCH");
+				die("send batch");
 			i += r;
 		}
 		_exit(0);
 	}
 	while (i < n) {
-		for (k = 0; k < batch; k++)
+		for (k = 0; k < batch; k++) {
 			m[k].len = 64;
+			iov[k].iov_len = 64;
+		}
 		b.count = batch;
-		r = ioctl(l.rfd, CHAN_IOC_RECV_BATCH, &b);
+		r = mapped ? chan_recvv(l.rfd, iov, batch, -1) :
+			     ioctl(l.rfd, CHAN_IOC_RECV_BATCH, &b);
 		if (r <= 0)
-			die("CHAN_IOC_RECV_BATCH");
+			die("receive batch");
 		i += r;
 	}
 	t0 = now_ns() - t0;
 	waitpid(pid, NULL, 0);
-	add_row("B2", T_CHAN, size, 1, n * 1e9 / t0, (cpu_ns() - c0) / n,
-		0, 0, 0);
-	rows[nrows - 1].mode = "batched ioctl";
+	add_row("B2", mapped ? T_CHAN_MMAP : T_CHAN, size, 1, n * 1e9 / t0,
+		(cpu_ns() - c0) / n, 0, 0, 0);
+	rows[nrows - 1].mode = mapped ? "mmap" : "batched ioctl";
 	rows[nrows - 1].batch = batch;
 	link_free(&l);
 }
@@ -806,6 +838,7 @@ static void b8(const char *name, const char *cmd)
 int main(int argc, char **argv)
 {
 	static const unsigned int sizes[] = { 8, 64, 256, 1024, 4096 };
+	static const unsigned int batches[] = { 8, 64, 256 };
 	const char *json = NULL, *b8name = NULL, *b8cmd = NULL;
 	unsigned int s;
 	int t, p, i;
@@ -832,13 +865,15 @@ int main(int argc, char **argv)
 			b1(t, sizes[s]);
 	for (t = 0; t < T_COUNT; t++)
 		stream("B2", t, 64, 1);
-	stream_batched(64, 8);
-	stream_batched(64, 64);
-	stream_batched(64, 256);
+	for (s = 0; s < 3; s++) {
+		stream_batched(64, batches[s], 0);
+		stream_batched(64, batches[s], 1);
+	}
+	/* Fan-in needs several producers: no single-producer mmap rings. */
 	for (p = 1; p <= 4; p++)
 		for (t = 0; t < T_COUNT; t++)
 			if (t != T_SEQPACKET && t != T_SHM_SPIN &&
-			    t != T_EVENTFD_SHM)
+			    t != T_EVENTFD_SHM && t != T_CHAN_MMAP)
 				stream("B3", t, 64, p);
 	b4(T_CHAN);
 	b4(T_PIPE);

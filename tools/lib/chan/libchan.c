@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +24,260 @@ static int dev_open(void)
 	int fd = open("/dev/chan", O_RDWR | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Mapped rings (CHAN_MAPPABLE).  Descriptors that chan_new() or
+ * chan_open() made for a mappable channel have their ring mapped, and
+ * chan_send()/chan_recv()/chan_sendv()/chan_recvv() then move messages
+ * with loads and stores, entering the kernel only to sleep (CHAN_IOC_WAIT)
+ * or to wake the other side when its flag asks for it (CHAN_IOC_WAKE).
+ * The description is copied out of the header once: the header is
+ * writable by anyone who maps the ring.
+ */
+struct mapped {
+	struct chan_ring_hdr *h;
+	unsigned char *slots;
+	size_t size;
+	uint32_t mask, stride, msg_max, policy;
+	int send;
+};
+
+#define MAP_FDS		4096
+#define SPIN_LOOKS	256	/* looks at the ring before sleeping */
+#define FALLBACK	(-100000) /* let the kernel's read()/write() do it */
+
+static struct mapped *maps[MAP_FDS];
+static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct mapped *mapped_of(int fd)
+{
+	if (fd < 0 || fd >= MAP_FDS)
+		return NULL;
+	return __atomic_load_n(&maps[fd], __ATOMIC_ACQUIRE);
+}
+
+/* Map @fd's ring if its channel allows it; failures just leave it. */
+static void map_fd(int fd)
+{
+	struct chan_info info;
+	struct mapped *m;
+	void *p;
+
+	if (fd < 0 || fd >= MAP_FDS || chan_stat(fd, &info) ||
+	    !(info.flags & CHAN_MAPPABLE) || !info.map_size)
+		return;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return;
+	p = mmap(NULL, info.map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 0);
+	if (p == MAP_FAILED) {
+		free(m);
+		return;
+	}
+	m->h = p;
+	m->size = info.map_size;
+	m->mask = info.capacity - 1;
+	m->stride = m->h->stride;
+	m->msg_max = info.msg_max;
+	m->policy = info.policy;
+	m->send = info.role == CHAN_ROLE_SEND;
+	if (m->h->magic != CHAN_RING_MAGIC ||
+	    m->h->slots_offset >= info.map_size ||
+	    (uint64_t)m->stride * info.capacity >
+	    info.map_size - m->h->slots_offset || m->stride < 8 + m->msg_max) {
+		munmap(p, info.map_size);
+		free(m);
+		return;
+	}
+	m->slots = (unsigned char *)p + m->h->slots_offset;
+	pthread_mutex_lock(&maps_lock);
+	if (maps[fd]) {
+		munmap(maps[fd]->h, maps[fd]->size);
+		free(maps[fd]);
+	}
+	__atomic_store_n(&maps[fd], m, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&maps_lock);
+}
+
+int chan_close(int fd)
+{
+	struct mapped *m = NULL;
+
+	if (fd >= 0 && fd < MAP_FDS) {
+		pthread_mutex_lock(&maps_lock);
+		m = maps[fd];
+		__atomic_store_n(&maps[fd], NULL, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&maps_lock);
+	}
+	if (m) {
+		munmap(m->h, m->size);
+		free(m);
+	}
+	return close(fd) ? -errno : 0;
+}
+
+int chan_mapped(int fd)
+{
+	return mapped_of(fd) != NULL;
+}
+
+static unsigned char *slot_of(struct mapped *m, uint32_t pos)
+{
+	return m->slots + (size_t)(pos & m->mask) * m->stride;
+}
+
+/* After publishing or retiring: wake the other side if its flag asks. */
+static void kick(int fd, uint32_t *flag)
+{
+	/* Pairs with the kernel's smp_mb() after arming the flag. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(flag, __ATOMIC_RELAXED))
+		ioctl(fd, CHAN_IOC_WAKE);
+}
+
+/* 0 when there may be room or messages, else -errno (EPIPE at the end). */
+static int ring_wait(int fd, int64_t deadline)
+{
+	struct chan_wait w;
+	int64_t left;
+
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	left = deadline < 0 ? -1 : deadline - now_ms();
+	w.timeout_ns = deadline < 0 ? CHAN_TIMEOUT_INFINITE :
+		       left > 0 ? (uint64_t)left * 1000000 : 0;
+	if (!ioctl(fd, CHAN_IOC_WAIT, &w))
+		return 0;
+	if (errno == EINTR)
+		return 0;
+	if (errno == EAGAIN && deadline >= 0)
+		return -ETIMEDOUT;
+	return -errno;
+}
+
+/* Messages a side may move now: room (send) or queued (receive). */
+static uint32_t ring_avail(struct mapped *m, uint32_t *pos)
+{
+	uint32_t used;
+
+	if (m->send) {
+		*pos = __atomic_load_n(&m->h->tail, __ATOMIC_RELAXED);
+		used = *pos - __atomic_load_n(&m->h->head, __ATOMIC_ACQUIRE);
+		return used > m->mask ? 0 : m->mask + 1 - used;
+	}
+	*pos = __atomic_load_n(&m->h->head, __ATOMIC_RELAXED);
+	used = __atomic_load_n(&m->h->tail, __ATOMIC_ACQUIRE) - *pos;
+	return used > m->mask + 1 ? 0 : used;
+}
+
+/*
+ * Wait for ring_avail() > 0: a short spin, then the kernel.  Returns what
+ * is available, or -errno; -EAGAIN with a zero timeout.
+ */
+static int64_t ring_ready(int fd, struct mapped *m, uint32_t *pos,
+			  int timeout_ms, int64_t *deadline)
+{
+	uint32_t n;
+	int i, r;
+
+	for (;;) {
+		for (i = 0; i < SPIN_LOOKS; i++) {
+			n = ring_avail(m, pos);
+			if (n)
+				return n;
+			if (timeout_ms == 0)
+				break;
+		}
+		if (*deadline == -2)
+			*deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+		r = ring_wait(fd, timeout_ms == 0 ? 0 : *deadline);
+		if (r == -ETIMEDOUT && timeout_ms == 0)
+			return -EAGAIN;
+		if (r)
+			return r;
+	}
+}
+
+static int ring_sendv(int fd, struct mapped *m, const struct iovec *msgs,
+		      unsigned int n, int timeout_ms)
+{
+	int64_t deadline = -2, avail;
+	uint32_t pos, len, i;
+	unsigned char *s;
+
+	if (__atomic_load_n(&m->h->state, __ATOMIC_RELAXED))
+		return -EPIPE;
+	for (i = 0; i < n; i++)
+		if (msgs[i].iov_len > m->msg_max)
+			break;
+	if (i < n) {
+		if (!i)
+			return -EMSGSIZE;
+		n = i;
+	}
+	avail = ring_ready(fd, m, &pos, m->policy == CHAN_POLICY_BLOCK ?
+			   timeout_ms : 0, &deadline);
+	if (avail == -EAGAIN && m->policy != CHAN_POLICY_BLOCK)
+		return FALLBACK;	/* full: the kernel applies the policy */
+	if (avail < 0)
+		return avail;
+	if (n > avail)
+		n = avail;
+	for (i = 0; i < n; i++) {
+		len = msgs[i].iov_len;
+		s = slot_of(m, pos + i);
+		memcpy(s + 4, &len, sizeof(len));
+		memcpy(s + 8, msgs[i].iov_base, len);
+	}
+	__atomic_store_n(&m->h->tail, pos + n, __ATOMIC_RELEASE);
+	kick(fd, &m->h->recv_wake);
+	return n;
+}
+
+static int ring_recvv(int fd, struct mapped *m, struct iovec *msgs,
+		      unsigned int n, int timeout_ms)
+{
+	int64_t deadline = -2, avail;
+	uint32_t pos, len, i;
+	unsigned char *s;
+
+	avail = ring_ready(fd, m, &pos, timeout_ms, &deadline);
+	if (avail == -EPIPE)
+		return 0;		/* end of stream */
+	if (avail < 0)
+		return avail;
+	if (n > avail)
+		n = avail;
+	for (i = 0; i < n; i++) {
+		s = slot_of(m, pos + i);
+		memcpy(&len, s + 4, sizeof(len));
+		if (!len || len > m->msg_max)
+			break;		/* garbage: let the kernel skip it */
+		if (len > msgs[i].iov_len) {
+			if (!i) {
+				msgs[0].iov_len = len;
+				return -EMSGSIZE;
+			}
+			break;
+		}
+		memcpy(msgs[i].iov_base, s + 8, len);
+		msgs[i].iov_len = len;
+	}
+	if (!i)
+		return FALLBACK;	/* the kernel's read() sorts it out */
+	__atomic_store_n(&m->h->head, pos + i, __ATOMIC_RELEASE);
+	kick(fd, &m->h->send_wake);
+	return i;
 }
 
 int chan_version(struct chan_version *v)
@@ -65,6 +321,10 @@ int chan_new(const struct chan_opts *o, struct chan_pair *out)
 	if (!ret) {
 		out->recv_fd = c.recv_fd;
 		out->send_fd = c.send_fd;
+		if (c.flags & CHAN_MAPPABLE) {
+			map_fd(c.recv_fd);
+			map_fd(c.send_fd);
+		}
 	}
 	return ret;
 }
@@ -84,6 +344,8 @@ int chan_open(const char *name, int role, int flags)
 		return dev;
 	ret = ioctl(dev, CHAN_IOC_OPEN, &o) ? -errno : o.fd;
 	close(dev);
+	if (ret >= 0)
+		map_fd(ret);
 	return ret;
 }
 
@@ -101,14 +363,6 @@ int chan_unlink(const char *name)
 	ret = ioctl(dev, CHAN_IOC_UNLINK, &u) ? -errno : 0;
 	close(dev);
 	return ret;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /* Wait for @events on @fd until @deadline (ms, -1: never). */
@@ -140,6 +394,15 @@ static ssize_t io_once(int fd, struct iovec *iov, int send)
 	return n < 0 ? -errno : n;
 }
 
+/* A full CHAN_POLICY_FAIL channel: waiting for room is not asked for. */
+static int fails_when_full(int fd, int send)
+{
+	struct chan_info info;
+
+	return send && !chan_stat(fd, &info) &&
+	       info.policy == CHAN_POLICY_FAIL;
+}
+
 static ssize_t io_timed(int fd, struct iovec *iov, int send, int timeout_ms)
 {
 	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
@@ -148,7 +411,7 @@ static ssize_t io_timed(int fd, struct iovec *iov, int send, int timeout_ms)
 
 	for (;;) {
 		n = io_once(fd, iov, send);
-		if (n != -EAGAIN || timeout_ms == 0)
+		if (n != -EAGAIN || timeout_ms == 0 || fails_when_full(fd, send))
 			return n;
 		ret = wait_fd(fd, send ? POLLOUT : POLLIN, deadline);
 		if (ret)
@@ -159,14 +422,28 @@ static ssize_t io_timed(int fd, struct iovec *iov, int send, int timeout_ms)
 ssize_t chan_send(int fd, const void *buf, size_t len, int timeout_ms)
 {
 	struct iovec iov = { (void *)buf, len };
+	struct mapped *m = mapped_of(fd);
+	int r;
 
+	if (m && m->send && len) {
+		r = ring_sendv(fd, m, &iov, 1, timeout_ms);
+		if (r != FALLBACK)
+			return r < 0 ? r : (ssize_t)len;
+	}
 	return io_timed(fd, &iov, 1, timeout_ms);
 }
 
 ssize_t chan_recv(int fd, void *buf, size_t len, int timeout_ms)
 {
 	struct iovec iov = { buf, len };
+	struct mapped *m = mapped_of(fd);
+	int r;
 
+	if (m && !m->send) {
+		r = ring_recvv(fd, m, &iov, 1, timeout_ms);
+		if (r != FALLBACK)
+			return r <= 0 ? r : (ssize_t)iov.iov_len;
+	}
 	return io_timed(fd, &iov, 0, timeout_ms);
 }
 
@@ -206,6 +483,10 @@ static int batch_io(int fd, struct iovec *msgs, unsigned int n,
 			  &b);
 		if (r >= 0 || errno != EAGAIN || timeout_ms == 0)
 			break;
+		if (fails_when_full(fd, send)) {
+			errno = EAGAIN;
+			break;
+		}
 		r = wait_fd(fd, send ? POLLOUT : POLLIN, deadline);
 		if (r) {
 			errno = -r;
@@ -225,11 +506,27 @@ static int batch_io(int fd, struct iovec *msgs, unsigned int n,
 int chan_sendv(int fd, const struct iovec *msgs, unsigned int n,
 	       int timeout_ms)
 {
+	struct mapped *m = mapped_of(fd);
+	int r;
+
+	if (m && m->send && n) {
+		r = ring_sendv(fd, m, msgs, n, timeout_ms);
+		if (r != FALLBACK)
+			return r;
+	}
 	return batch_io(fd, (struct iovec *)msgs, n, timeout_ms, 1);
 }
 
 int chan_recvv(int fd, struct iovec *msgs, unsigned int n, int timeout_ms)
 {
+	struct mapped *m = mapped_of(fd);
+	int r;
+
+	if (m && !m->send && n) {
+		r = ring_recvv(fd, m, msgs, n, timeout_ms);
+		if (r != FALLBACK)
+			return r;
+	}
 	return batch_io(fd, msgs, n, timeout_ms, 0);
 }
 
@@ -351,6 +648,15 @@ int chan_select(struct chan_case *cases, unsigned int n, int timeout_ms,
 		}
 		p[i].fd = cases[i].fd;
 		p[i].events = (acc & O_ACCMODE) == O_WRONLY ? POLLOUT : POLLIN;
+		/* Endpoints of a mappable channel are O_RDWR: ask the role. */
+		if ((acc & O_ACCMODE) == O_RDWR) {
+			struct mapped *m = mapped_of(cases[i].fd);
+			struct chan_info info;
+
+			if (m ? m->send : !chan_stat(cases[i].fd, &info) &&
+				       info.role == CHAN_ROLE_SEND)
+				p[i].events = POLLOUT;
+		}
 		p[i].revents = 0;
 		cases[i].ready = 0;
 	}

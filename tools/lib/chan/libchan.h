@@ -25,8 +25,11 @@ extern "C" {
  * @capacity: messages (default 64 for a queue)
  * @msg_max: largest message in bytes (default 4096)
  * @policy: enum chan_policy (default CHAN_POLICY_BLOCK)
- * @flags: CHAN_SINGLE_PRODUCER, CHAN_SINGLE_CONSUMER, CHAN_NONBLOCK
- *	(CHAN_CLOEXEC is always set)
+ * @flags: CHAN_SINGLE_PRODUCER, CHAN_SINGLE_CONSUMER, CHAN_NONBLOCK,
+ *	CHAN_MAPPABLE (CHAN_CLOEXEC is always set).  The descriptors of a
+ *	CHAN_MAPPABLE channel have its ring mapped: chan_send(), chan_recv(),
+ *	chan_sendv() and chan_recvv() then move messages without system
+ *	calls while neither side has to sleep; close them with chan_close().
  * @name: a name other processes can open, or NULL
  * @mode: permission bits for a named channel (default 0600)
  * @kind: enum chan_kind (default CHAN_KIND_QUEUE); a oneshot or rendezvous
@@ -54,6 +57,10 @@ int chan_unlink(const char *name);
 /* A new subscriber of a broadcast channel: a receive fd, or -errno. */
 int chan_subscribe(int recv_fd, int flags);
 int chan_version(struct chan_version *v);
+/* Unmap a mapped ring (if any) and close the descriptor. */
+int chan_close(int fd);
+/* 1 if chan_send()/chan_recv() on @fd go through a mapped ring. */
+int chan_mapped(int fd);
 
 ssize_t chan_send(int fd, const void *buf, size_t len, int timeout_ms);
 ssize_t chan_recv(int fd, void *buf, size_t len, int timeout_ms);
