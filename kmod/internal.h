@@ -239,6 +239,19 @@ static inline long chan_timeout_ns(u64 ns, bool abs)
 	return chan_ns_to_jiffies(ns);
 }
 
+/*
+ * Count one more on @v.  Where only one task at a time can update it
+ * (@single: the side's busy flag is held), a plain read and set does
+ * without the locked instruction; readers still see whole values.
+ */
+static inline void chan_count(atomic64_t *v, bool single)
+{
+	if (single)
+		atomic64_set(v, atomic64_read(v) + 1);
+	else
+		atomic64_inc(v);
+}
+
 /* Count an invalid word found in a mapped ring. */
 static inline void chan_reject(struct chan *ch)
 {

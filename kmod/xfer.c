@@ -468,7 +468,8 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 		memcpy(s->data + ch->msg_max, id, sizeof(*id));
 	*posp = pos;
 	chan_ring_publish(&ch->ring, pos, len);
-	atomic64_inc(&ch->ring.sent);
+	/* A single producer holds sp_busy. */
+	chan_count(&ch->ring.sent, !ch->ring.mp);
 	trace_chan_send(ch->id, len, chan_ring_depth(&ch->ring));
 	chan_wake_recv(ch);
 	return len;
@@ -593,7 +594,8 @@ static ssize_t chan_recv_slot(struct chan *ch, struct chan_slot *s, u32 pos,
 		iov_iter_revert(to, n);
 		return 0;
 	}
-	atomic64_inc(&ch->ring.received);
+	/* A single consumer holds sc_busy. */
+	chan_count(&ch->ring.received, ch->flags & CHAN_SINGLE_CONSUMER);
 	trace_chan_recv(ch->id, len, chan_ring_depth(&ch->ring));
 	chan_wake_send(ch);
 	return len;

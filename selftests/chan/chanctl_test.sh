@@ -19,7 +19,7 @@ expect() {	# expect NAME WANT GOT
 q=ctl.$$
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..22"
 "$C" create "$q" -c 4 -m 32 -M 0640; expect "create exits 0" 0 $?
 "$C" create "$q" 2>/tmp/ctl.err; expect "create again exits 1" 1 $?
 expect "create again says why" \
@@ -58,6 +58,13 @@ expect "ls shows a rendezvous channel with capacity 0" "rendezvous 0" \
 "$C" create "$q.k" -k bogus 2>/tmp/ctl.err
 expect "an unknown kind exits 2 and says so" \
 	"2 chanctl: unknown kind 'bogus'" "$? $(cat /tmp/ctl.err)"
+"$C" create "$q.m" --mmap -c 8; expect "create --mmap exits 0" 0 $?
+"$C" send "$q.m" mapped ring
+expect "a mappable channel carries messages" "$(printf 'mapped\nring')" \
+	"$("$C" recv "$q.m")"
+"$C" rm "$q.m"
+expect "version lists the mmap feature" 1 \
+	"$("$C" version | grep -c '^features:.* mmap')"
 "$C" bogus >/dev/null 2>&1; expect "an unknown command exits 2" 2 $?
 "$C" --help | grep -q '^usage: chanctl'; expect "--help prints usage" 0 $?
 exit $failed

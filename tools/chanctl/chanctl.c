@@ -26,10 +26,11 @@ static void usage(FILE *f)
 "usage: chanctl COMMAND [ARGS]\n"
 "\n"
 "  create NAME [-k KIND] [-c CAP] [-m MSGMAX] [-p POLICY] [-M MODE]\n"
-"              [--sp] [--sc]\n"
+"              [--sp] [--sc] [--mmap]\n"
 "                  make a named channel (KIND: queue, oneshot,\n"
 "                  rendezvous, broadcast, reqrep; POLICY: block, fail, drop, overwrite;\n"
-"                  MODE in octal, default 0600)\n"
+"                  MODE in octal, default 0600; --mmap: a mappable\n"
+"                  single-producer single-consumer queue)\n"
 "  ls              list the channels of this IPC namespace\n"
 "  stat NAME [-i SECS] [-n COUNT]\n"
 "                  show a channel's counters; refreshes on a terminal\n"
@@ -131,6 +132,7 @@ static int cmd_create(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "sp", no_argument, NULL, 'P' },
 		{ "sc", no_argument, NULL, 'C' },
+		{ "mmap", no_argument, NULL, 'R' },
 		{ "kind", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -155,6 +157,10 @@ static int cmd_create(int argc, char **argv)
 		case 'M': c.mode = strtoul(optarg, NULL, 8); break;
 		case 'P': c.flags |= CHAN_SINGLE_PRODUCER; break;
 		case 'C': c.flags |= CHAN_SINGLE_CONSUMER; break;
+		case 'R':
+			c.flags |= CHAN_MAPPABLE | CHAN_SINGLE_PRODUCER |
+				   CHAN_SINGLE_CONSUMER;
+			break;
 		case 'p':
 			pol = parse_policy(optarg);
 			if (pol < 0) {
@@ -454,7 +460,7 @@ static int cmd_version(int argc, char **argv)
 {
 	static const char *const feat[] = {
 		"queue", "policy", "names", "list", "info", "batch",
-		"oneshot", "rendezvous", "broadcast", "reqrep",
+		"oneshot", "rendezvous", "broadcast", "reqrep", "mmap",
 	};
 	const int nfeat = sizeof(feat) / sizeof(feat[0]);
 	struct chan_version v = { .size = sizeof(v) };

@@ -54,6 +54,7 @@ struct mapped {
 #define MAP_FDS		4096
 #define SPIN_LOOKS	256	/* looks at the ring before sleeping */
 #define FALLBACK	(-100000) /* let the kernel's read()/write() do it */
+#define PUBLISH_EVERY	32	/* a long batch publishes as it goes */
 
 static struct mapped *maps[MAP_FDS];
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -238,6 +239,10 @@ static int ring_sendv(int fd, struct mapped *m, const struct iovec *msgs,
 		s = slot_of(m, pos + i);
 		memcpy(s + 4, &len, sizeof(len));
 		memcpy(s + 8, msgs[i].iov_base, len);
+		/* The consumer may start on the first ones meanwhile. */
+		if (i % PUBLISH_EVERY == PUBLISH_EVERY - 1)
+			__atomic_store_n(&m->h->tail, pos + i + 1,
+					 __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&m->h->tail, pos + n, __ATOMIC_RELEASE);
 	kick(fd, &m->h->recv_wake);
@@ -272,6 +277,10 @@ static int ring_recvv(int fd, struct mapped *m, struct iovec *msgs,
 		}
 		memcpy(msgs[i].iov_base, s + 8, len);
 		msgs[i].iov_len = len;
+		/* The producer may refill the first slots meanwhile. */
+		if (i % PUBLISH_EVERY == PUBLISH_EVERY - 1)
+			__atomic_store_n(&m->h->head, pos + i + 1,
+					 __ATOMIC_RELEASE);
 	}
 	if (!i)
 		return FALLBACK;	/* the kernel's read() sorts it out */
