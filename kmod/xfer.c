@@ -435,6 +435,24 @@ static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
 	}
 }
 
+/*
+ * Copy a message into its slot.  In a mapped ring user space may have
+ * garbled the positions so that a kernel receiver reads this very slot:
+ * harmless (it gets garbage, the kernel stays safe), so KCSAN looks away.
+ */
+static size_t chan_copy_in(struct chan *ch, struct chan_slot *s, size_t len,
+			   struct iov_iter *from)
+{
+	size_t n;
+
+	if (!ch->map)
+		return copy_from_iter(s->data, len, from);
+	kcsan_disable_current();
+	n = copy_from_iter(s->data, len, from);
+	kcsan_enable_current();
+	return n;
+}
+
 static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 			   size_t len, long *timeout, u32 *posp,
 			   const u64 *id)
@@ -458,7 +476,7 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 		trace_chan_drop(ch->id, len, false);
 		return len;
 	}
-	if (copy_from_iter(s->data, len, from) != len) {
+	if (chan_copy_in(ch, s, len, from) != len) {
 		chan_ring_abort(&ch->ring, pos);
 		chan_wake_recv(ch);
 		return -EFAULT;
@@ -579,14 +597,16 @@ static ssize_t chan_recv_slot(struct chan *ch, struct chan_slot *s, u32 pos,
 	 * A multi-consumer reader copies before it claims (see ring.h): a
 	 * producer may be rewriting the slot if another consumer took it
 	 * meanwhile, and the failed claim below then throws the copy away.
-	 * That race is by design, so KCSAN is told to look away.
+	 * That race is by design, so KCSAN is told to look away.  So is a
+	 * mapped ring's, whose positions user space may have garbled so
+	 * that a kernel sender writes the slot we read.
 	 */
-	if (ch->ring.mc)
+	if (ch->ring.mc || ch->map)
 		kcsan_disable_current();
 	n = copy_to_iter(s->data, len, to);
 	if (id)
 		memcpy(id, s->data + ch->msg_max, sizeof(*id));
-	if (ch->ring.mc)
+	if (ch->ring.mc || ch->map)
 		kcsan_enable_current();
 	if (n != len)
 		return -EFAULT;		/* bad buffer: the message stays */

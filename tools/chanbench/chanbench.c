@@ -6,17 +6,21 @@
  * physical reference).
  *
  *   B1 ping-pong round trip (8, 64, 256, 1024, 4096 bytes)
- *   B2 one-way streaming, 1 producer -> 1 consumer (64 bytes)
+ *   B2 one-way streaming, 1 producer -> 1 consumer (64 bytes), one message
+ *      per call and in batches of 8, 64, 256
  *   B3 fan-in, 1..4 producers -> 1 consumer (64 bytes)
  *   B4 broadcast 1 -> 4 subscribers, against a fan-out over 4 pipes
  *   B5 request/reply calls, against AF_UNIX SOCK_SEQPACKET request/response
  *   B6 one consumer waiting on 16 channels (epoll) against 16 eventfds
- *   B7 low-rate latency: one message every 100 us
+ *   B7 low-rate latency: one message every 100 us (B7-10us, B7-1ms: the
+ *      ends of the range)
  *   B8 kernel producer -> user consumer: --b8 NAME --b8-cmd CMD runs CMD
  *      (which loads a kernel producer into the channel NAME, such as
  *      kmod/samples/chan_k2k_prod) and drains NAME with read() to its end
  *
- * Producers and consumers are separate processes.  Every row reports
+ * chan runs in each of its modes: read()/write(), the batched ioctls, and
+ * libchan over a mapped ring (CHAN_MAPPABLE).  Producers and consumers are
+ * separate processes.  Every row reports
  * messages/s, MB/s, latency percentiles (where measured) and CPU time per
  * message; --json writes one object per row.
  *
@@ -704,10 +708,15 @@ static void b6(enum transport t)
 	close(ep);
 }
 
-/* B7: one message every 100 us; latency from send to receive. */
-static void b7(enum transport t)
+/*
+ * B7: one message every @us microseconds (B7 is 100 us, B7-10us and
+ * B7-1ms the ends of the range); latency from send to receive.
+ */
+static void b7(enum transport t, long us)
 {
-	long n = (quick ? 300 : 2000) * scale, i;
+	/* A quarter as many messages at 1 ms: half a second each. */
+	long n = (quick ? 300 : 2000) * scale / (us > 100 ? 4 : 1), i;
+	const char *sc = us == 100 ? "B7" : us < 100 ? "B7-10us" : "B7-1ms";
 	struct link l = link_new(t, 64, 1);
 	uint64_t *lat = calloc(n, sizeof(*lat)), msg[8] = { 0 };
 	double c0 = cpu_ns();
@@ -717,7 +726,7 @@ static void b7(enum transport t)
 	pid = fork();
 	if (pid == 0) {
 		for (i = 0; i < n; i++) {
-			struct timespec ts = { 0, 100000 };
+			struct timespec ts = { 0, us * 1000 };
 
 			nanosleep(&ts, NULL);
 			msg[0] = now_ns();
@@ -732,7 +741,7 @@ static void b7(enum transport t)
 	t0 = now_ns() - t0;
 	waitpid(pid, NULL, 0);
 	qsort(lat, n, sizeof(*lat), cmp_u64);
-	add_row("B7", t, 64, 1, n * 1e9 / t0, (cpu_ns() - c0) / n,
+	add_row(sc, t, 64, 1, n * 1e9 / t0, (cpu_ns() - c0) / n,
 		pct(lat, n, 0.5), pct(lat, n, 0.99), pct(lat, n, 0.999));
 	free(lat);
 	link_free(&l);
@@ -884,7 +893,13 @@ int main(int argc, char **argv)
 	b6(T_EVENTFD_SHM);
 	for (t = 0; t < T_COUNT; t++)
 		if (t != T_SHM_SPIN)
-			b7(t);
+			b7(t, 100);
+	for (t = 0; t < T_COUNT; t++)
+		if (t == T_CHAN || t == T_CHAN_MMAP || t == T_PIPE ||
+		    t == T_EVENTFD_SHM) {
+			b7(t, 10);
+			b7(t, 1000);
+		}
 	if (b8name && b8cmd)
 		b8(b8name, b8cmd);
 	if (isatty(2))
