@@ -2,7 +2,7 @@
 # Runs inside the demo guest (see tools/demo.sh): chanctl at work.
 C=build/tools/chanctl
 say() { echo; echo "--- $*"; }
-run() { echo "\$ chanctl ${*#"$C" }"; "$@"; }
+run() { shift; echo "\$ chanctl $*"; "$C" "$@"; }
 
 echo "=== chan demo on Linux $(uname -r)"
 run $C version
@@ -36,6 +36,13 @@ wait
 echo "subscriber 1:"; sed 's/^/  /' /tmp/sub1
 echo "subscriber 2:"; sed 's/^/  /' /tmp/sub2
 run $C rm news
+
+say "a mappable ring: libchan moves messages through it without system calls;"
+echo "    read(), write() and chanctl still work on the same ring"
+run $C create fast --mmap -c 16 -m 64
+run $C send fast "through the" "mapped ring"
+run $C recv fast
+run $C rm fast
 
 say "kernel code feeding user space: a module's kthread sends into a channel"
 S=$(dirname "$CHAN_KO")/samples
