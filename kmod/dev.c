@@ -281,8 +281,15 @@ static long chan_ioctl_open(struct chan_open __user *uarg)
 	ch = chan_name_lookup(name);
 	if (!ch)
 		return -ENOENT;
-	ret = chan_permission(ch, a.role == CHAN_ROLE_RECV ? MAY_READ :
-			      MAY_WRITE);
+	/*
+	 * Either end of a mapped ring can read and write all of it, so
+	 * opening one takes both permissions.
+	 */
+	if (ch->map)
+		ret = chan_permission(ch, MAY_READ | MAY_WRITE);
+	else
+		ret = chan_permission(ch, a.role == CHAN_ROLE_RECV ?
+				      MAY_READ : MAY_WRITE);
 	if (ret)
 		goto put_chan;
 	fd = get_unused_fd_flags(a.flags & CHAN_CLOEXEC ? O_CLOEXEC : 0);

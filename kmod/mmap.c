@@ -122,10 +122,10 @@ void chan_map_init(struct chan *ch, u32 capacity)
 }
 
 /**
- * chan_map_state() - tell a mapped ring's users that an end closed
+ * chan_map_state() - tell a mapped ring's users what ends are open
  * @ch: the channel; nothing happens unless it is mappable
  *
- * Context: any.
+ * Context: any but NMI.
  */
 void chan_map_state(struct chan *ch)
 {
@@ -135,9 +135,9 @@ void chan_map_state(struct chan *ch)
 	if (!ch->map)
 		return;
 	/*
-	 * Both conditions only ever become true.  Whoever takes the lock
-	 * last sees every change made before the others took it, so the
-	 * word never goes back to an older value.
+	 * Each caller changed what it reports before taking the lock, so
+	 * whoever takes it last sees every change and the word never goes
+	 * back to an older state.
 	 */
 	spin_lock_irqsave(&ch->map_lock, flags);
 	if (READ_ONCE(ch->send_closed))

@@ -260,7 +260,10 @@ void chan_close_send(struct chan *ch)
  */
 void chan_end_get(struct chan *ch, u32 role)
 {
-	atomic_inc(role == CHAN_ROLE_SEND ? &ch->senders : &ch->receivers);
+	/* A kernel receiver attaching again reopens a mapped ring. */
+	if (atomic_inc_return(role == CHAN_ROLE_SEND ? &ch->senders :
+			      &ch->receivers) == 1 && role == CHAN_ROLE_RECV)
+		chan_map_state(ch);
 }
 
 /**

@@ -256,6 +256,19 @@ static bool chan_spin(bool (*ready)(struct chan *), struct chan *ch)
 	return ready(ch);
 }
 
+/*
+ * User space may flip a mapped ring's positions between our looks, so
+ * that a wait returns at once and the caller's next look fails again:
+ * such a loop must still yield the CPU and end on a signal.
+ */
+static int chan_map_yield(struct chan *ch)
+{
+	if (!ch->map)
+		return 0;
+	cond_resched();
+	return signal_pending(current) ? -ERESTARTSYS : 0;
+}
+
 static bool chan_send_wait_ready(struct chan *ch)
 {
 	return chan_writable(ch) || chan_send_broken(ch);
@@ -275,6 +288,9 @@ int chan_wait_send(struct chan *ch, long *timeout)
 	int ret;
 
 	might_sleep();
+	ret = chan_map_yield(ch);
+	if (ret)
+		return ret;
 	atomic_inc(&ch->send_waiters);
 	if (chan_spin(chan_send_wait_ready, ch)) {
 		atomic_dec(&ch->send_waiters);
@@ -292,6 +308,9 @@ static int chan_wait_recv(struct chan *ch, long *timeout)
 	int ret;
 
 	might_sleep();
+	ret = chan_map_yield(ch);
+	if (ret)
+		return ret;
 	atomic_inc(&ch->recv_waiters);
 	/*
 	 * A rendezvous sender may now go ahead: tell pollers of the send
@@ -580,12 +599,15 @@ static ssize_t chan_recv_slot(struct chan *ch, struct chan_slot *s, u32 pos,
 	if (len == CHAN_SLOT_TOMBSTONE || len > ch->msg_max || !len) {
 		/*
 		 * Abandoned by its producer: retire it and go on.  In a
-		 * mapped ring it is garbage user space wrote.
+		 * mapped ring it is garbage user space wrote: retire it and
+		 * fail, so that user space cannot keep us here.
 		 */
-		if (ch->map)
-			chan_reject(ch);
 		if (chan_ring_consume(&ch->ring, pos))
 			chan_wake_send(ch);
+		if (ch->map) {
+			chan_reject(ch);
+			return -EPROTO;
+		}
 		return 0;
 	}
 	if (len > iov_iter_count(to)) {

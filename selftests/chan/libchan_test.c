@@ -362,6 +362,32 @@ TEST(mapped_stream_in_order)
 	chan_close(p.send_fd);
 }
 
+/* A mapped fd closed with plain close(): its number's next user is fine. */
+TEST(reused_descriptor_numbers_forget_old_mappings)
+{
+	struct chan_opts m = { .capacity = 4, .msg_max = 8,
+			       .flags = SPSC_MAP };
+	struct chan_opts q = { .capacity = 4, .msg_max = 8 };
+	struct chan_info info;
+	struct chan_pair a, b;
+	char buf[8];
+
+	ASSERT_EQ(0, chan_new(&m, &a));
+	EXPECT_EQ(1, chan_mapped(a.recv_fd));
+	close(a.recv_fd);
+	close(a.send_fd);
+	ASSERT_EQ(0, chan_new(&q, &b));
+	EXPECT_EQ(a.recv_fd, b.recv_fd);	/* the lowest numbers again */
+	EXPECT_EQ(0, chan_mapped(b.recv_fd));
+	EXPECT_EQ(0, chan_mapped(b.send_fd));
+	EXPECT_EQ(2, chan_send(b.send_fd, "ok", 2, 0));
+	EXPECT_EQ(2, chan_recv(b.recv_fd, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, chan_stat(b.recv_fd, &info));
+	EXPECT_EQ(1, info.sent);
+	chan_close(b.recv_fd);
+	chan_close(b.send_fd);
+}
+
 TEST(mapped_open_by_name_and_select)
 {
 	char name[32];

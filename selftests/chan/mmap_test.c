@@ -12,7 +12,9 @@
 #include <stdatomic.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <grp.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "chan_test.h"
@@ -664,6 +666,79 @@ TEST_F(mmap, full_ring_and_no_receivers)
 	EXPECT_EQ(EPIPE, errno);
 }
 
+static const char *perm_name;
+
+/* In a child without privileges: open each end by name; 0 if all opened. */
+static int open_both(void)
+{
+	struct chan_open o = { .size = sizeof(o), .name = (uintptr_t)perm_name };
+	int dev = chan_dev_open(), role, bad = 0;
+
+	for (role = CHAN_ROLE_RECV; role <= CHAN_ROLE_SEND; role++) {
+		o.role = role;
+		if (ioctl(dev, CHAN_IOC_OPEN, &o))
+			bad |= errno == EACCES ? role : 64;
+		else
+			close(o.fd);
+	}
+	return bad;
+}
+
+static int as_nobody(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(100);
+		_exit(open_both());
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Either end of a mapped ring reads and writes all of it: opening one by
+ * name takes read and write permission, whatever the role.
+ */
+TEST(open_by_name_needs_read_and_write)
+{
+	struct chan_unlink u = { .size = sizeof(u) };
+	int dev = chan_dev_open(), r, s, both;
+	char name[48];
+
+	ASSERT_LE(0, dev);
+	snprintf(name, sizeof(name), "mmap.perm.%d", getpid());
+	perm_name = name;
+	u.name = (uintptr_t)name;
+	ASSERT_EQ(0, chan_make(dev, CHAN_SINGLE_PRODUCER |
+			       CHAN_SINGLE_CONSUMER | CHAN_MAPPABLE, 0, 4, 16,
+			       name, 0644, &r, &s));
+	/* Others may read: enough for a plain queue's receive end only. */
+	EXPECT_EQ(CHAN_ROLE_RECV | CHAN_ROLE_SEND, as_nobody());
+	ASSERT_EQ(0, ioctl(dev, CHAN_IOC_UNLINK, &u));
+	close(r);
+	close(s);
+	ASSERT_EQ(0, chan_make(dev, CHAN_SINGLE_PRODUCER |
+			       CHAN_SINGLE_CONSUMER | CHAN_MAPPABLE, 0, 4, 16,
+			       name, 0646, &r, &s));
+	both = as_nobody();
+	EXPECT_EQ(0, both);
+	ASSERT_EQ(0, ioctl(dev, CHAN_IOC_UNLINK, &u));
+	close(r);
+	close(s);
+	/* A plain queue still checks the role's permission alone. */
+	ASSERT_EQ(0, chan_make(dev, 0, 0, 4, 16, name, 0644, &r, &s));
+	EXPECT_EQ(CHAN_ROLE_SEND, as_nobody());
+	ASSERT_EQ(0, ioctl(dev, CHAN_IOC_UNLINK, &u));
+	close(r);
+	close(s);
+	close(dev);
+}
+
 /* The mapping keeps the channel alive after both descriptors close. */
 TEST(mapping_outlives_descriptors)
 {
@@ -717,11 +792,14 @@ TEST_F(mmap, invalid_positions_and_lengths_are_rejected)
 	EXPECT_EQ(5, info.rejects);
 	EXPECT_EQ(0, info.depth);	/* clamped */
 
-	/* A bad length is skipped; the message after it arrives. */
+	/* A bad length fails once and is retired; the next message comes. */
 	self->p.h->head = 0;
 	memcpy(mr_slot(&self->p, 0) + 4, &len, 4);
 	self->p.h->tail = 1;
 	ASSERT_EQ(1, mr_try_send(&self->p, "good", 4));
+	EXPECT_EQ(-1, read(self->rfd, buf, sizeof(buf)));
+	EXPECT_EQ(EPROTO, errno);
+	EXPECT_EQ(1, self->c.h->head);
 	EXPECT_EQ(4, read(self->rfd, buf, sizeof(buf)));
 	EXPECT_EQ(0, memcmp(buf, "good", 4));
 	ASSERT_EQ(0, chan_info_get(self->rfd, &info));

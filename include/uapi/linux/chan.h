@@ -458,7 +458,8 @@ struct chan_call {
 /**
  * enum chan_ring_state - bits of &chan_ring_hdr.state
  * @CHAN_RING_CLOSED: the channel is closed for sending; a mapped producer
- *	should stop (what it still publishes is delivered)
+ *	must stop: a receiver may already have seen end of stream, so what it
+ *	publishes now may never be read
  * @CHAN_RING_NO_RECEIVERS: no receive endpoint is open; what a mapped
  *	producer publishes will not be read
  */
@@ -513,9 +514,12 @@ enum chan_ring_state {
  * trusts none of it: it reads each shared word once, accepts positions
  * only while 0 <= @tail - @head <= @capacity and lengths only in
  * 1 .. @msg_max, and never reads the description words back.  Anything
- * else fails the operation with %EPROTO (a bad length is skipped) and is
- * counted in &chan_info.rejects.  A process that scribbles over the ring
- * can only garble its own channel's messages.
+ * else fails the operation with %EPROTO (a slot with a bad length is
+ * retired first, so the next receive goes on after it) and is counted in
+ * &chan_info.rejects.  Opening a mappable channel by name takes both read
+ * and write permission, since either end can read and write the ring; a
+ * process that scribbles over it can only garble the messages of a
+ * channel it was allowed to do both on.
  */
 struct chan_ring_hdr {
 	__u32 tail;

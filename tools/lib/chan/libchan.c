@@ -66,15 +66,36 @@ static struct mapped *mapped_of(int fd)
 	return __atomic_load_n(&maps[fd], __ATOMIC_ACQUIRE);
 }
 
+/* Forget and unmap @fd's ring, if it has one. */
+static void drop_map(int fd)
+{
+	struct mapped *m = NULL;
+
+	if (fd < 0 || fd >= MAP_FDS)
+		return;
+	pthread_mutex_lock(&maps_lock);
+	m = maps[fd];
+	__atomic_store_n(&maps[fd], NULL, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&maps_lock);
+	if (m) {
+		munmap(m->h, m->size);
+		free(m);
+	}
+}
+
 /* Map @fd's ring if its channel allows it; failures just leave it. */
 static void map_fd(int fd)
 {
 	struct chan_info info;
 	struct mapped *m;
+	uint32_t off;
 	void *p;
 
-	if (fd < 0 || fd >= MAP_FDS || chan_stat(fd, &info) ||
-	    !(info.flags & CHAN_MAPPABLE) || !info.map_size)
+	if (fd < 0 || fd >= MAP_FDS)
+		return;
+	drop_map(fd);		/* a stale entry of a number reused */
+	if (chan_stat(fd, &info) || !(info.flags & CHAN_MAPPABLE) ||
+	    !info.map_size)
 		return;
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -88,19 +109,21 @@ static void map_fd(int fd)
 	m->h = p;
 	m->size = info.map_size;
 	m->mask = info.capacity - 1;
-	m->stride = m->h->stride;
+	m->stride = __atomic_load_n(&m->h->stride, __ATOMIC_RELAXED);
 	m->msg_max = info.msg_max;
 	m->policy = info.policy;
 	m->send = info.role == CHAN_ROLE_SEND;
-	if (m->h->magic != CHAN_RING_MAGIC ||
-	    m->h->slots_offset >= info.map_size ||
-	    (uint64_t)m->stride * info.capacity >
-	    info.map_size - m->h->slots_offset || m->stride < 8 + m->msg_max) {
+	/* Each header word read once: anyone who maps the ring can write it. */
+	off = __atomic_load_n(&m->h->slots_offset, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&m->h->magic, __ATOMIC_RELAXED) !=
+	    CHAN_RING_MAGIC || off >= info.map_size ||
+	    (uint64_t)m->stride * info.capacity > info.map_size - off ||
+	    m->stride < 8 + m->msg_max) {
 		munmap(p, info.map_size);
 		free(m);
 		return;
 	}
-	m->slots = (unsigned char *)p + m->h->slots_offset;
+	m->slots = (unsigned char *)p + off;
 	pthread_mutex_lock(&maps_lock);
 	if (maps[fd]) {
 		munmap(maps[fd]->h, maps[fd]->size);
@@ -112,18 +135,7 @@ static void map_fd(int fd)
 
 int chan_close(int fd)
 {
-	struct mapped *m = NULL;
-
-	if (fd >= 0 && fd < MAP_FDS) {
-		pthread_mutex_lock(&maps_lock);
-		m = maps[fd];
-		__atomic_store_n(&maps[fd], NULL, __ATOMIC_RELEASE);
-		pthread_mutex_unlock(&maps_lock);
-	}
-	if (m) {
-		munmap(m->h, m->size);
-		free(m);
-	}
+	drop_map(fd);
 	return close(fd) ? -errno : 0;
 }
 
@@ -333,6 +345,9 @@ int chan_new(const struct chan_opts *o, struct chan_pair *out)
 		if (c.flags & CHAN_MAPPABLE) {
 			map_fd(c.recv_fd);
 			map_fd(c.send_fd);
+		} else {	/* numbers closed without chan_close() */
+			drop_map(c.recv_fd);
+			drop_map(c.send_fd);
 		}
 	}
 	return ret;
@@ -696,6 +711,8 @@ int chan_subscribe(int recv_fd, int flags)
 {
 	int fd = ioctl(recv_fd, CHAN_IOC_SUBSCRIBE,
 		       (unsigned long)(flags | CHAN_CLOEXEC));
+
+	drop_map(fd);
 
 	return fd < 0 ? -errno : fd;
 }
