@@ -4,11 +4,13 @@
 #define CHAN_TEST_H
 
 #include <errno.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/chan.h>
@@ -80,6 +82,24 @@ static inline int chan_info_get(int fd, struct chan_info *info)
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	return ioctl(fd, CHAN_IOC_INFO, info) ? -errno : 0;
+}
+
+/* Run @fn in a child as @uid/@gid with no capabilities; its exit code. */
+static inline int as_user(uid_t uid, gid_t gid, int (*fn)(const char *),
+			  const char *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
+		    setresuid(uid, uid, uid))
+			_exit(100);
+		_exit(fn(arg));
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 /* Number of open descriptors of this process. */

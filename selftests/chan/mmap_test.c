@@ -12,9 +12,7 @@
 #include <stdatomic.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
-#include <grp.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "chan_test.h"
@@ -22,6 +20,7 @@
 #define MSG_MAX	100
 #define CAP	8
 #define PAGE	4096
+#define NOBODY	65534
 
 _Static_assert(sizeof(struct chan_ring_hdr) == 288, "chan_ring_hdr layout");
 _Static_assert(__builtin_offsetof(struct chan_ring_hdr, head) == 128,
@@ -666,12 +665,10 @@ TEST_F(mmap, full_ring_and_no_receivers)
 	EXPECT_EQ(EPIPE, errno);
 }
 
-static const char *perm_name;
-
-/* In a child without privileges: open each end by name; 0 if all opened. */
-static int open_both(void)
+/* Open each end of @name by name; 0 if both opened, else the roles refused. */
+static int open_both(const char *name)
 {
-	struct chan_open o = { .size = sizeof(o), .name = (uintptr_t)perm_name };
+	struct chan_open o = { .size = sizeof(o), .name = (uintptr_t)name };
 	int dev = chan_dev_open(), role, bad = 0;
 
 	for (role = CHAN_ROLE_RECV; role <= CHAN_ROLE_SEND; role++) {
@@ -682,22 +679,6 @@ static int open_both(void)
 			close(o.fd);
 	}
 	return bad;
-}
-
-static int as_nobody(void)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
-			_exit(100);
-		_exit(open_both());
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
 }
 
 /*
@@ -712,27 +693,27 @@ TEST(open_by_name_needs_read_and_write)
 
 	ASSERT_LE(0, dev);
 	snprintf(name, sizeof(name), "mmap.perm.%d", getpid());
-	perm_name = name;
 	u.name = (uintptr_t)name;
 	ASSERT_EQ(0, chan_make(dev, CHAN_SINGLE_PRODUCER |
 			       CHAN_SINGLE_CONSUMER | CHAN_MAPPABLE, 0, 4, 16,
 			       name, 0644, &r, &s));
 	/* Others may read: enough for a plain queue's receive end only. */
-	EXPECT_EQ(CHAN_ROLE_RECV | CHAN_ROLE_SEND, as_nobody());
+	EXPECT_EQ(CHAN_ROLE_RECV | CHAN_ROLE_SEND,
+		  as_user(NOBODY, NOBODY, open_both, name));
 	ASSERT_EQ(0, ioctl(dev, CHAN_IOC_UNLINK, &u));
 	close(r);
 	close(s);
 	ASSERT_EQ(0, chan_make(dev, CHAN_SINGLE_PRODUCER |
 			       CHAN_SINGLE_CONSUMER | CHAN_MAPPABLE, 0, 4, 16,
 			       name, 0646, &r, &s));
-	both = as_nobody();
+	both = as_user(NOBODY, NOBODY, open_both, name);
 	EXPECT_EQ(0, both);
 	ASSERT_EQ(0, ioctl(dev, CHAN_IOC_UNLINK, &u));
 	close(r);
 	close(s);
 	/* A plain queue still checks the role's permission alone. */
 	ASSERT_EQ(0, chan_make(dev, 0, 0, 4, 16, name, 0644, &r, &s));
-	EXPECT_EQ(CHAN_ROLE_SEND, as_nobody());
+	EXPECT_EQ(CHAN_ROLE_SEND, as_user(NOBODY, NOBODY, open_both, name));
 	ASSERT_EQ(0, ioctl(dev, CHAN_IOC_UNLINK, &u));
 	close(r);
 	close(s);

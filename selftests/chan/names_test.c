@@ -33,24 +33,6 @@ static int unlink_name(int dev, const char *name)
 	return ioctl(dev, CHAN_IOC_UNLINK, &u) ? -errno : 0;
 }
 
-/* Run @fn in a child as @uid/@gid with no capabilities; its exit code. */
-static int as_user(uid_t uid, gid_t gid, int (*fn)(const char *),
-		   const char *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
-		    setresuid(uid, uid, uid))
-			_exit(100);
-		_exit(fn(arg));
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 FIXTURE(names) {
 	int dev, rfd, sfd;
 	char name[48];
