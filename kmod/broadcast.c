@@ -142,6 +142,7 @@ static u64 chan_bcast_min(struct chan *ch, u64 tail)
 	struct chan_sub *sub;
 	u64 min = tail;
 
+	chan_delay(CHAN_DP_BCAST_WALK);
 	rcu_read_lock();
 	list_for_each_entry_rcu(sub, &ch->subs, node) {
 		/* Acquire: pairs with smp_mb() in chan_sub_new(). */
@@ -289,11 +290,13 @@ static ssize_t __chan_send_bcast(struct chan *ch, struct iov_iter *from,
 		trace_chan_drop(ch->id, len, false);
 		return len;
 	}
+	chan_delay(CHAN_DP_CLAIM);
 	/* Our claim came before this second look at the close. */
 	if (READ_ONCE(ch->send_closed)) {
 		chan_bcast_publish(ch, s, pos, CHAN_SLOT_TOMBSTONE);
 		return -EPIPE;
 	}
+	chan_delay(CHAN_DP_COPY);
 	if (copy_from_iter(s->data, len, from) != len) {
 		chan_bcast_publish(ch, s, pos, CHAN_SLOT_TOMBSTONE);
 		return -EFAULT;
@@ -471,6 +474,7 @@ static int chan_bcast_wait(struct chan *ch, struct chan_sub *sub,
 				return 0;
 		} while (chan_spin_more(end));
 	}
+	chan_delay(CHAN_DP_PRE_SLEEP);
 	atomic_inc(&ch->recv_waiters);
 	atomic64_inc(&ch->recv_waits);
 	trace_chan_wait(ch->id, false);

@@ -23,6 +23,7 @@
 #include <linux/xarray.h>
 #include <uapi/linux/chan.h>
 
+#include "debug.h"
 #include "ring.h"
 
 struct file;
@@ -246,10 +247,15 @@ static inline long chan_timeout_ns(u64 ns, bool abs)
  */
 static inline void chan_count(atomic64_t *v, bool single)
 {
-	if (single)
-		atomic64_set(v, atomic64_read(v) + 1);
-	else
+	s64 n;
+
+	if (single) {
+		n = atomic64_read(v);
+		chan_delay(CHAN_DP_COUNT);
+		atomic64_set(v, n + 1);
+	} else {
 		atomic64_inc(v);
+	}
 }
 
 /* Count an invalid word found in a mapped ring. */

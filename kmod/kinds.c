@@ -120,6 +120,7 @@ static bool chan_withdraw(struct chan *ch, u32 pos)
 {
 	if (!chan_ring_consume(&ch->ring, pos))
 		return false;
+	chan_delay(CHAN_DP_WITHDRAW);
 	atomic64_dec(&ch->ring.sent);	/* it was never delivered */
 	chan_wake_send(ch);		/* the slot is free again */
 	return true;

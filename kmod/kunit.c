@@ -5,6 +5,9 @@
  * and report under /sys/kernel/debug/kunit/chan_*.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
@@ -402,6 +405,104 @@ static void chan_kind_test_reqrep(struct kunit *test)
 	chan_test_free(ch);
 }
 
+#ifdef CHAN_DEBUG
+/* One kernel receiver of the C1 case: chan_krecv() until end of stream. */
+struct c1_krecv {
+	struct chan *ch;
+	struct completion done;
+	int msgs;
+	ssize_t last;
+};
+
+static int c1_krecv_fn(void *arg)
+{
+	struct c1_krecv *k = arg;
+	u32 v;
+
+	for (;;) {
+		k->last = chan_krecv(k->ch, &v, sizeof(v), 5 * HZ);
+		if (k->last <= 0)
+			break;
+		k->msgs++;
+	}
+	complete_all(&k->done);
+	return 0;
+}
+
+struct c1_ksend {
+	struct chan *ch;
+	struct completion done;
+	ssize_t ret;
+};
+
+static int c1_ksend_fn(void *arg)
+{
+	struct c1_ksend *k = arg;
+	u32 v = 42;
+
+	/* Hold this send between its claim and its copy for 200 ms. */
+	chan_delay_arm(CHAN_DP_COPY, 200000, task_pid_nr(current), 1);
+	k->ret = chan_ksend(k->ch, &v, sizeof(v), MAX_SCHEDULE_TIMEOUT);
+	complete_all(&k->done);
+	return 0;
+}
+
+/*
+ * C1 through the kernel API: three kernel receivers sleep in chan_krecv()
+ * with a timeout, a kernel send is in flight when the channel is closed.
+ * All three must return well before their 5 s timeout: one with the
+ * message, then all with end of stream.
+ */
+static void chan_kind_test_c1_krecv(struct kunit *test)
+{
+	struct chan *ch = chan_test_make(test, 0, CHAN_POLICY_BLOCK, 4);
+	struct c1_krecv r[3] = {};
+	struct c1_ksend s = { .ch = ch };
+	int k, msgs = 0, slept;
+
+	init_completion(&s.done);
+	for (k = 0; k < 3; k++) {
+		r[k].ch = ch;
+		init_completion(&r[k].done);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(c1_krecv_fn, &r[k],
+							    "chan-c1-r%d", k)));
+	}
+	for (slept = 0; slept < 5000 && atomic_read(&ch->recv_waiters) < 3;
+	     slept++)
+		msleep(1);
+	KUNIT_ASSERT_EQ(test, atomic_read(&ch->recv_waiters), 3);
+	msleep(20);		/* past their spin: asleep */
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(c1_ksend_fn, &s,
+						    "chan-c1-s")));
+	for (slept = 0; slept < 3000 && !chan_delay_hits(CHAN_DP_COPY);
+	     slept++)
+		msleep(1);
+	KUNIT_EXPECT_EQ(test, chan_delay_hits(CHAN_DP_COPY), 1ULL);
+	chan_close_send(ch);
+	for (k = 0; k < 3; k++) {
+		KUNIT_EXPECT_GT_MSG(test, wait_for_completion_timeout(&r[k].done,
+								      2 * HZ),
+				    0UL, "receiver %d still blocked", k);
+	}
+	wait_for_completion(&s.done);
+	KUNIT_EXPECT_EQ(test, s.ret, (ssize_t)sizeof(u32));
+	for (k = 0; k < 3; k++) {
+		/* A receiver the bug stranded times out: wait for it. */
+		wait_for_completion(&r[k].done);
+		KUNIT_EXPECT_EQ(test, r[k].last, (ssize_t)0);
+		msgs += r[k].msgs;
+	}
+	KUNIT_EXPECT_EQ(test, msgs, 1);
+	chan_delay_arm(CHAN_DP_COPY, 0, 0, 0);
+	chan_test_free(ch);
+}
+#else
+static void chan_kind_test_c1_krecv(struct kunit *test)
+{
+	kunit_skip(test, "needs a CHAN_DEBUG=y module to hold the window");
+}
+#endif
+
 static struct kunit_case chan_object_cases[] = {
 	KUNIT_CASE(chan_object_test_policies),
 	KUNIT_CASE(chan_object_test_epipe_and_sizes),
@@ -409,6 +510,7 @@ static struct kunit_case chan_object_cases[] = {
 	KUNIT_CASE(chan_kind_test_rendezvous),
 	KUNIT_CASE(chan_kind_test_broadcast),
 	KUNIT_CASE(chan_kind_test_reqrep),
+	KUNIT_CASE(chan_kind_test_c1_krecv),
 	{}
 };
 

@@ -45,12 +45,14 @@ static int __init chan_init(void)
 	ret = chan_object_init();
 	if (ret)
 		return ret;
+	chan_debug_init();
 	ret = chan_dev_init();
 	if (ret)
-		goto exit_object;
+		goto exit_debug;
 	return 0;
 
-exit_object:
+exit_debug:
+	chan_debug_exit();
 	chan_object_exit();
 	return ret;
 }
@@ -59,6 +61,7 @@ static void __exit chan_exit(void)
 {
 	chan_dev_exit();
 	chan_names_exit();
+	chan_debug_exit();
 	chan_object_exit();
 }
 

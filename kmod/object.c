@@ -249,6 +249,7 @@ void chan_close_send(struct chan *ch)
 	 * whatever was sent before the close is visible with it.
 	 */
 	smp_store_release(&ch->send_closed, 1);
+	chan_delay(CHAN_DP_CLOSE);
 	chan_map_state(ch);
 	chan_wake_all(ch);
 }

@@ -252,6 +252,7 @@ static int chan_reply_kernel(struct chan *ch, u64 id, const void *buf,
 	if (ret)
 		return ret;
 
+	chan_delay(CHAN_DP_REPLY);
 	memcpy(p->reply, buf, len);
 	p->len = len;
 	/* Pairs with atomic_read_acquire() in chan_call_wait(). */

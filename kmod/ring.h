@@ -59,6 +59,7 @@
 #include <linux/err.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
+#include "debug.h"
 #else
 #include "ring_shim.h"
 #endif
@@ -537,6 +538,7 @@ static inline bool chan_ring_readable(const struct chan_ring *r)
 	if (chan_ring_spsc(r))
 		/* Pairs with smp_store_release() in chan_ring_publish(). */
 		return smp_load_acquire(&r->tail) != p;
+	chan_delay(CHAN_DP_READY);
 	/* Pairs with smp_store_release() of seq in chan_ring_publish(). */
 	return smp_load_acquire(&chan_ring_slot(r, p)->seq) == 2 * p + 1;
 }
@@ -559,6 +561,7 @@ static inline bool chan_ring_writable(const struct chan_ring *r)
 	if (chan_ring_spsc(r))
 		/* Pairs with smp_store_release() in chan_ring_consume(). */
 		return p - smp_load_acquire(&r->head) <= r->mask;
+	chan_delay(CHAN_DP_READY);
 	/* Pairs with smp_store_release() of seq in chan_ring_consume(). */
 	return smp_load_acquire(&chan_ring_slot(r, p)->seq) == 2 * p;
 }

@@ -296,6 +296,7 @@ int chan_wait_send(struct chan *ch, long *timeout)
 		atomic_dec(&ch->send_waiters);
 		return 0;
 	}
+	chan_delay(CHAN_DP_PRE_SLEEP);
 	trace_chan_wait(ch->id, true);
 	atomic64_inc(&ch->send_waits);
 	ret = chan_wait(ch, true, chan_send_wait_ready, timeout);
@@ -324,6 +325,7 @@ static int chan_wait_recv(struct chan *ch, long *timeout)
 		atomic_dec(&ch->recv_waiters);
 		return 0;
 	}
+	chan_delay(CHAN_DP_PRE_SLEEP);
 	trace_chan_wait(ch->id, false);
 	atomic64_inc(&ch->recv_waits);
 	ret = chan_wait(ch, false, chan_recv_ready, timeout);
@@ -418,6 +420,7 @@ static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
 			return s;
 		}
 		if (s) {
+			chan_delay(CHAN_DP_CLAIM);
 			/*
 			 * Our claim is visible to chan_eof() before this
 			 * second look at the close: the cmpxchg() of tail in
@@ -440,6 +443,7 @@ static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
 		case CHAN_POLICY_OVERWRITE:
 			if (chan_overwrite_oldest(ch) ||
 			    ++tries < CHAN_OVERWRITE_TRIES) {
+				chan_delay(CHAN_DP_OVERWRITE);
 				cpu_relax();
 				continue;
 			}
@@ -495,6 +499,7 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 		trace_chan_drop(ch->id, len, false);
 		return len;
 	}
+	chan_delay(CHAN_DP_COPY);
 	if (chan_copy_in(ch, s, len, from) != len) {
 		chan_ring_abort(&ch->ring, pos);
 		chan_wake_recv(ch);
@@ -632,6 +637,8 @@ static ssize_t chan_recv_slot(struct chan *ch, struct chan_slot *s, u32 pos,
 		kcsan_enable_current();
 	if (n != len)
 		return -EFAULT;		/* bad buffer: the message stays */
+	if (ch->ring.mc)
+		chan_delay(CHAN_DP_CLAIM_RECV);
 	if (!chan_ring_consume(&ch->ring, pos)) {
 		iov_iter_revert(to, n);
 		return 0;

@@ -66,6 +66,7 @@ install_check() {
 	rm -rf "$d"
 }
 
+host_tap model tools/model/check.sh
 host_tap man-examples tools/man-examples.sh
 host_tap dkms tools/dkms-check.sh
 host_tap install install_check
@@ -119,8 +120,9 @@ for k in $kernels; do
 			bad=$((bad + 1))
 			continue
 		fi
+		# Debug kernels get the module's delay points (kmod/debug.h).
 		if ! tools/build-module.sh "$kdir" "$top/build/kmod-debug-$k" \
-			>"$top/build/kmod-debug-$k.log" 2>&1; then
+			CHAN_DEBUG=y >"$top/build/kmod-debug-$k.log" 2>&1; then
 			cat "$top/build/kmod-debug-$k.log"
 			bad=$((bad + 1))
 			continue
