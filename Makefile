@@ -102,7 +102,7 @@ TOOL_CFLAGS	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
 		   -I$(TOP)/include/uapi
 
 tools: $(BUILD)/tools/chanctl $(BUILD)/tools/chan-pcap $(BUILD)/tools/chanbench \
-	$(BUILD)/tools/ringtest \
+	$(BUILD)/tools/ringtest $(BUILD)/tools/c1soak \
 	$(BUILD)/tools/ringtest-tsan
 
 $(BUILD)/tools/chanbench: tools/chanbench/chanbench.c $(LIBCHAN_SRC) $(UAPI)
@@ -124,7 +124,7 @@ $(BUILD)/tools/ringtest: $(RING_SRCS)
 # The ring core under ThreadSanitizer, run on the host by make check.
 $(BUILD)/tools/ringtest-tsan: $(RING_SRCS)
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g -fsanitize=thread -Wall -D_GNU_SOURCE -Itools/ringtest -pthread \
+	$(CC) -O1 -g -fsanitize=thread -Wall -Wno-tsan -D_GNU_SOURCE -Itools/ringtest -pthread \
 		-o $@ $<
 
 bench: deps
@@ -132,6 +132,10 @@ bench: deps
 
 ringbench: $(BUILD)/tools/ringtest
 	$(BUILD)/tools/ringtest bench
+
+$(BUILD)/tools/c1soak: tools/soak/c1soak.c $(UAPI)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -o $@ $< -pthread
 
 $(BUILD)/tools/chanctl: tools/chanctl/chanctl.c $(UAPI)
 	@mkdir -p $(dir $@)

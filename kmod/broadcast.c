@@ -221,6 +221,16 @@ static struct chan_slot *chan_bcast_claim(struct chan *ch, u64 *posp)
 	return s;
 }
 
+/*
+ * Do senders wait for room: a blocked producer (CHAN_POLICY_BLOCK) or a
+ * poller of a CHAN_POLICY_FAIL channel, whose EPOLLOUT means room?
+ */
+static bool chan_bcast_senders_wait(const struct chan *ch)
+{
+	return ch->policy == CHAN_POLICY_BLOCK ||
+	       ch->policy == CHAN_POLICY_FAIL;
+}
+
 static void chan_bcast_publish(struct chan *ch, struct chan_slot *s, u64 pos,
 			       u32 len)
 {
@@ -229,8 +239,8 @@ static void chan_bcast_publish(struct chan *ch, struct chan_slot *s, u64 pos,
 	smp_store_release(&s->seq, chan_bcast_seq(pos));
 	/* Subscribers wait non-exclusively: this wakes all of them. */
 	chan_wake_recv(ch);
-	/* A producer of the next lap may be waiting for this slot. */
-	if (ch->policy == CHAN_POLICY_BLOCK)
+	/* A producer (or poller) of the next lap may wait for this slot. */
+	if (chan_bcast_senders_wait(ch))
 		chan_wake_send(ch);
 }
 
@@ -303,7 +313,9 @@ static ssize_t __chan_send_bcast(struct chan *ch, struct iov_iter *from,
 	}
 	chan_bcast_publish(ch, s, pos, len);
 	atomic64_inc(&ch->ring.sent);
-	trace_chan_send(ch->id, len, chan_bcast_depth(ch));
+	/* The depth walks every subscriber: only for a tracer that asks. */
+	if (trace_chan_send_enabled())
+		trace_chan_send(ch->id, len, chan_bcast_depth(ch));
 	return len;
 }
 
@@ -436,7 +448,7 @@ static ssize_t chan_bcast_take(struct chan *ch, struct chan_sub *sub, u64 c,
 	if (len == CHAN_SLOT_TOMBSTONE || !len || len > ch->msg_max) {
 		/* Skipping a slot frees it as much as reading it does. */
 		if (atomic64_try_cmpxchg(&sub->pos, &old, c + 1) &&
-		    ch->policy == CHAN_POLICY_BLOCK)
+		    chan_bcast_senders_wait(ch))
 			chan_wake_send(ch);
 		return 0;
 	}
@@ -450,7 +462,7 @@ static ssize_t chan_bcast_take(struct chan *ch, struct chan_sub *sub, u64 c,
 	}
 	atomic64_inc(&ch->ring.received);
 	trace_chan_recv(ch->id, len, atomic64_read(&ch->bc_tail) - c - 1);
-	if (ch->policy == CHAN_POLICY_BLOCK)
+	if (chan_bcast_senders_wait(ch))
 		chan_wake_send(ch);
 	return len;
 }

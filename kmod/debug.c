@@ -66,7 +66,7 @@ static void chan_delay_wait(u32 us)
 {
 	/* Process context, interrupts on, no lock held that we know of. */
 	bool task = in_task() && !irqs_disabled() &&
-		    IS_ENABLED(CONFIG_PREEMPT_COUNT) && !in_atomic();
+		    IS_ENABLED(CONFIG_PREEMPT_COUNT) && !preempt_count();
 	u64 end;
 
 	if (task && task_is_running(current)) {
@@ -74,10 +74,18 @@ static void chan_delay_wait(u32 us)
 		return;
 	}
 	us = min_t(u32, us, task ? CHAN_DP_SPIN_MAX : CHAN_DP_ATOMIC_MAX);
-	/* By the clock, not by a calibrated loop: emulated CPUs vary. */
+	/*
+	 * By the clock, not by a calibrated loop: emulated CPUs vary.  A
+	 * task yields the CPU as it spins (cond_resched() preempts; it does
+	 * not sleep, whatever the task's state), so that the tasks the test
+	 * wants to run in the window can run on this CPU too.
+	 */
 	end = local_clock() + (u64)us * NSEC_PER_USEC;
-	while (local_clock() < end)
+	while (local_clock() < end) {
+		if (task)
+			cond_resched();
 		cpu_relax();
+	}
 }
 
 /**

@@ -67,6 +67,9 @@ struct chan_user {
  * @senders: open send endpoints
  * @receivers: open receive endpoints
  * @send_closed: 1 once closed for sending; stored with release
+ * @sent_plain: &chan_ring.sent may be counted with a plain store: only the
+ *	holder of @sp_busy ever changes it (not so on a rendezvous channel,
+ *	whose withdrawing sender uncounts after giving sp_busy back)
  * @sp_busy: a sender of a single-producer channel is in progress
  * @sc_busy: a receiver of a single-consumer channel is in progress
  * @oneshot_sent: a oneshot channel's send has begun (and, once the channel
@@ -122,6 +125,7 @@ struct chan {
 	atomic_t senders;
 	atomic_t receivers;
 	int send_closed;
+	bool sent_plain;
 	atomic_t sp_busy;
 	atomic_t sc_busy;
 	atomic_t oneshot_sent;

@@ -59,10 +59,15 @@ ssize_t chan_send_oneshot(struct chan *ch, struct iov_iter *from, size_t len,
 	return ret;
 }
 
-/* Has a receiver (or the sender withdrawing) claimed position @pos? */
+/*
+ * Has a receiver (or the sender withdrawing) claimed position @pos?  The
+ * ring has one slot, so the head stays at @pos until it is claimed, and
+ * any other value means taken - even 2^31 messages later, when a signed
+ * difference would read as "not yet".
+ */
 static bool chan_taken(struct chan *ch, u32 pos)
 {
-	return (s32)(READ_ONCE(ch->ring.head) - pos) > 0;
+	return READ_ONCE(ch->ring.head) != pos;
 }
 
 /*

@@ -469,14 +469,14 @@ static void chan_kind_test_c1_krecv(struct kunit *test)
 	}
 	for (slept = 0; slept < 5000 && atomic_read(&ch->recv_waiters) < 3;
 	     slept++)
-		msleep(1);
+		usleep_range(1000, 2000);
 	KUNIT_ASSERT_EQ(test, atomic_read(&ch->recv_waiters), 3);
 	msleep(20);		/* past their spin: asleep */
 	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(c1_ksend_fn, &s,
 						    "chan-c1-s")));
 	for (slept = 0; slept < 3000 && !chan_delay_hits(CHAN_DP_COPY);
 	     slept++)
-		msleep(1);
+		usleep_range(1000, 2000);
 	KUNIT_EXPECT_EQ(test, chan_delay_hits(CHAN_DP_COPY), 1ULL);
 	chan_close_send(ch);
 	for (k = 0; k < 3; k++) {

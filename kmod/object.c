@@ -130,6 +130,7 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 	     args->kind == CHAN_KIND_RENDEZVOUS;
 	chan_ring_init(&ch->ring, slots, cap,
 		       chan_slot_room(args->kind, args->msg_max), mp, mc, 0);
+	ch->sent_plain = !mp && args->kind != CHAN_KIND_RENDEZVOUS;
 	if (args->kind == CHAN_KIND_BROADCAST)
 		chan_bcast_init(ch);
 	if (ch->map)

@@ -123,7 +123,8 @@ static bool chan_call_over(struct chan *ch, struct chan_pending *p)
 
 /*
  * Wait for the reply.  Returns 0 with the reply in @p, or -ECONNRESET,
- * -ETIMEDOUT or -ERESTARTSYS with the call given up.
+ * -ETIMEDOUT, -ERESTARTSYS or -EINTR (killed while the server copied the
+ * reply) with the call given up.
  */
 static int chan_call_wait(struct chan *ch, struct chan_pending *p,
 			  long timeout)
@@ -156,9 +157,15 @@ static int chan_call_wait(struct chan *ch, struct chan_pending *p,
 			if (gone == CHAN_CALL_FAILED)
 				return -ECONNRESET;
 			return t < 0 ? t : -ETIMEDOUT;
-		default:	/* REPLYING: the server is copying the reply */
-			wait_event(p->wq, atomic_read(&p->state) !=
-					  CHAN_CALL_REPLYING);
+		default:
+			/*
+			 * REPLYING: the server is copying the reply.  A
+			 * caller killed meanwhile leaves at once: the server
+			 * holds a reference of its own on @p.
+			 */
+			if (wait_event_killable(p->wq, atomic_read(&p->state) !=
+					       CHAN_CALL_REPLYING))
+				return -EINTR;
 		}
 	}
 }

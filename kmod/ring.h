@@ -36,7 +36,11 @@
  * consumer took the message and the copy is thrown away.  A successful
  * claim proves the copy was clean: the producer of the next lap waits for
  * seq == 2 * (pos + capacity), which is only stored after the claim.  So a bad
- * user buffer never loses a message.
+ * user buffer never loses a message.  The claim compares 32-bit positions,
+ * so it would be fooled if the head came round 2^32 positions to the same
+ * value while one consumer sat between its copy and its claim; the kernel
+ * copies with page faults and preemption disabled there (xfer.c), which
+ * bounds that window to one copy.
  *
  * A mapped ring (CHAN_MAPPABLE, see struct chan_ring_hdr in the uapi
  * header) is single-producer single-consumer and keeps its two positions
@@ -530,17 +534,34 @@ static inline void chan_ring_consume_batch(struct chan_ring *r, u32 pos,
  */
 static inline bool chan_ring_readable(const struct chan_ring *r)
 {
-	u32 tail, head;
-	u32 p = READ_ONCE(r->head);
+	u32 tail, head, p, seq;
+	s32 dif;
 
 	if (r->uhead)
 		return chan_ring_mapped_used(r, &tail, &head, false);
-	if (chan_ring_spsc(r))
+	if (chan_ring_spsc(r)) {
+		p = READ_ONCE(r->head);
 		/* Pairs with smp_store_release() in chan_ring_publish(). */
 		return smp_load_acquire(&r->tail) != p;
-	chan_delay(CHAN_DP_READY);
-	/* Pairs with smp_store_release() of seq in chan_ring_publish(). */
-	return smp_load_acquire(&chan_ring_slot(r, p)->seq) == 2 * p + 1;
+	}
+	/*
+	 * Loop as chan_ring_peek() does: a slot already retired (or reused
+	 * for a later lap) means another consumer moved the head after we
+	 * read it, and the message at the new head may be ready.  Reading
+	 * it as "empty" would let a waiter sleep with a message queued and
+	 * its wakeup already spent.
+	 */
+	for (;;) {
+		p = READ_ONCE(r->head);
+		chan_delay(CHAN_DP_READY);
+		/* Pairs with smp_store_release() of seq in chan_ring_publish(). */
+		seq = smp_load_acquire(&chan_ring_slot(r, p)->seq);
+		dif = (s32)(seq - (2 * p + 1));
+		if (!dif)
+			return true;
+		if (dif < 0)
+			return false;	/* empty, or still being written */
+	}
 }
 
 /**
@@ -552,18 +573,53 @@ static inline bool chan_ring_readable(const struct chan_ring *r)
  */
 static inline bool chan_ring_writable(const struct chan_ring *r)
 {
-	u32 tail, head;
-	u32 p = READ_ONCE(r->tail);
+	u32 tail, head, p, seq;
+	s32 dif;
 
 	if (r->utail)
 		return chan_ring_mapped_used(r, &tail, &head, true) !=
 		       r->mask + 1;
-	if (chan_ring_spsc(r))
+	if (chan_ring_spsc(r)) {
+		p = READ_ONCE(r->tail);
 		/* Pairs with smp_store_release() in chan_ring_consume(). */
 		return p - smp_load_acquire(&r->head) <= r->mask;
-	chan_delay(CHAN_DP_READY);
-	/* Pairs with smp_store_release() of seq in chan_ring_consume(). */
-	return smp_load_acquire(&chan_ring_slot(r, p)->seq) == 2 * p;
+	}
+	/* As chan_ring_readable(): a slot taken under us sends us on. */
+	for (;;) {
+		p = READ_ONCE(r->tail);
+		chan_delay(CHAN_DP_READY);
+		/* Pairs with smp_store_release() of seq in chan_ring_consume(). */
+		seq = smp_load_acquire(&chan_ring_slot(r, p)->seq);
+		dif = (s32)(seq - 2 * p);
+		if (!dif)
+			return true;
+		if (dif < 0)
+			return false;	/* the last lap is not consumed: full */
+	}
+}
+
+/**
+ * chan_ring_drained() - has everything claimed been consumed?
+ * @r: the ring
+ *
+ * The ring's half of end of stream (the channel's is the close, and with
+ * one producer its busy flag).  With several producers a claimed position
+ * that is not published yet keeps tail != head, so "drained" also means
+ * "no producer in flight"; tail is read first and head never passes it.
+ * The caller orders this after its look at the close with a full barrier,
+ * which pairs with the full barrier of a producer's claim before that
+ * producer looks at the close itself.
+ *
+ * Return: true if no message, tombstone or claimed position is left.
+ */
+static inline bool chan_ring_drained(const struct chan_ring *r)
+{
+	u32 tail;
+
+	if (!r->mp)
+		return !chan_ring_readable(r);
+	tail = READ_ONCE(r->tail);
+	return tail == READ_ONCE(r->head);
 }
 
 /**

@@ -24,12 +24,40 @@
  * receiver on the queue and wakes it, or the receiver's check after [A]
  * sees the published slot and does not sleep.  Pollers get the same
  * guarantee from the smp_mb() after poll_wait() in ep.c.
+ *
+ * End of stream is a state, not an event: closed for sending, nothing
+ * queued and no send in flight (chan_eof()).  Every receiver must see it,
+ * however many exclusive wakeups were spent before it queued itself.  The
+ * close wakes everyone; a receiver that then finds a send still in flight
+ * (a claimed position, or sp_busy) sleeps again, so the end of every send
+ * that claimed a slot or held sp_busy - published, aborted, left as a
+ * tombstone or failed - goes through chan_send_end(), whose barrier [B]
+ * also decides between waking one receiver and waking all:
+ *
+ *   receiver                            sender (in flight)    closer
+ *   --------                            ------                ------
+ *   prepare_to_wait_exclusive() [A]     publish or abort      send_closed = 1
+ *   send_closed? (acquire)              sp_busy = 0 (release) wake everyone
+ *   smp_mb() [E]                        smp_mb() [B]            (queue lock)
+ *   in flight? (acquire of sp_busy,     send_closed?
+ *     or tail != head) -> schedule()      yes: wake everyone
+ *                                         no:  wake one
+ *
+ * [E] pairs with [B] (and the closer's store with both): a receiver that
+ * saw the close and a send in flight cannot be missed by that sender's
+ * look at send_closed (the RWC pattern with full barriers, forbidden by
+ * the memory model), and [A] against [B] puts it on the queue the sender
+ * then wakes.  Once a send in flight has ended after the close, every
+ * receiver is awake and no later one can sleep: it sees a message or
+ * end of stream.  tools/model/eof.pml checks this exhaustively, and
+ * tools/model/eof_sp.pml the barriers.
  */
 #include <linux/cpumask.h>
 #include <linux/kcsan-checks.h>
 #include <linux/poll.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/wait.h>
 
@@ -39,6 +67,19 @@
 /* How often an overwriting sender retries before it drops its message. */
 #define CHAN_OVERWRITE_TRIES	64
 
+/* chan_wake_recv() for a caller that has just issued a full barrier. */
+static void __chan_wake_recv(struct chan *ch)
+{
+	/* The caller's smp_mb() [B] pairs with [A] of the waiters. */
+	if (!waitqueue_active(&ch->recv_wq))
+		return;
+	trace_chan_wake(ch->id, false);
+	if (chan_may_wake_now())
+		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
+	else
+		irq_work_queue(&ch->wake_work);
+}
+
 /**
  * chan_wake_recv() - wake one receiver and the pollers of the receive end
  * @ch: the channel
@@ -47,14 +88,9 @@
  */
 void chan_wake_recv(struct chan *ch)
 {
-	/* smp_mb() inside pairs with set_current_state() of the waiter. */
-	if (!wq_has_sleeper(&ch->recv_wq))
-		return;
-	trace_chan_wake(ch->id, false);
-	if (chan_may_wake_now())
-		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
-	else
-		irq_work_queue(&ch->wake_work);
+	/* [B]: pairs with set_current_state() of the waiter ([A]). */
+	smp_mb();
+	__chan_wake_recv(ch);
 }
 
 /**
@@ -76,27 +112,11 @@ void chan_wake_send(struct chan *ch)
 		irq_work_queue(&ch->wake_work);
 }
 
-/*
- * A sender or receiver that returns an error may have been the one
- * exclusive sleeper a wakeup chose; if what it was woken for is still
- * there, wake the next one.
- */
 static bool chan_writable(struct chan *ch)
 {
 	if (ch->kind == CHAN_KIND_BROADCAST)
 		return chan_bcast_writable(ch);
 	return chan_ring_writable(&ch->ring);
-}
-
-/**
- * chan_pass_wake() - hand on a wakeup this caller did not use
- * @ch: the channel
- * @send: a sender (true) or a receiver (false) is leaving
- */
-void chan_pass_wake(struct chan *ch, bool send)
-{
-	if (send ? chan_writable(ch) : chan_ring_readable(&ch->ring))
-		send ? chan_wake_send(ch) : chan_wake_recv(ch);
 }
 
 /*
@@ -112,14 +132,21 @@ static bool chan_eof(struct chan *ch)
 	if (!smp_load_acquire(&ch->send_closed))
 		return false;
 	/*
-	 * Pairs with the full barrier of the sender's claim (cmpxchg of
-	 * tail, or of sp_busy) that precedes its second look at
-	 * send_closed in chan_send_reserve().
+	 * [E]: pairs with the full barrier of a sender's claim (cmpxchg()
+	 * of tail or of sp_busy) before its second look at send_closed in
+	 * __chan_send(), and with [B] in chan_send_end() before its last.
 	 */
 	smp_mb();
 	if (ch->ring.mp)
-		return READ_ONCE(ch->ring.tail) == READ_ONCE(ch->ring.head);
-	return !atomic_read(&ch->sp_busy) && !chan_ring_readable(&ch->ring);
+		return chan_ring_drained(&ch->ring);
+	/*
+	 * Pairs with atomic_set_release() in chan_send_end(): a sender seen
+	 * done has its message visible to chan_ring_drained() below.  A
+	 * plain load here could be answered after that look at the tail
+	 * on weakly ordered CPUs (tools/model/eof_sp.pml, -DOLD_C4).
+	 */
+	return !atomic_read_acquire(&ch->sp_busy) &&
+	       chan_ring_drained(&ch->ring);
 }
 
 /**
@@ -156,8 +183,31 @@ bool chan_send_ready(struct chan *ch)
 	if (ch->kind == CHAN_KIND_RENDEZVOUS)
 		return (atomic_read(&ch->recv_waiters) &&
 			chan_ring_writable(&ch->ring)) || chan_send_broken(ch);
-	return ch->policy != CHAN_POLICY_BLOCK ||
-	       chan_writable(ch) || chan_send_broken(ch);
+	/* Dropping and overwriting never fail for want of room. */
+	if (ch->policy == CHAN_POLICY_DROP_NEWEST ||
+	    ch->policy == CHAN_POLICY_OVERWRITE)
+		return true;
+	return chan_writable(ch) || chan_send_broken(ch);
+}
+
+/**
+ * chan_pass_wake() - hand on a wakeup this caller did not use
+ * @ch: the channel
+ * @send: a sender (true) or a receiver (false) is leaving
+ *
+ * A sender or receiver that returns an error may have been the one
+ * exclusive sleeper a wakeup chose.  If what a sleeper waits for is still
+ * there - room or a broken channel, a message or end of stream: the same
+ * predicates the waits use - wake the next one.
+ */
+void chan_pass_wake(struct chan *ch, bool send)
+{
+	if (send) {
+		if (chan_writable(ch) || chan_send_broken(ch))
+			chan_wake_send(ch);
+	} else if (chan_recv_ready(ch)) {
+		chan_wake_recv(ch);
+	}
 }
 
 /*
@@ -378,35 +428,47 @@ int chan_wait_ready(struct chan *ch, bool send, long *timeout)
 }
 
 /*
- * Make room under CHAN_POLICY_OVERWRITE by retiring the oldest message.
- * Returns false if there was nothing to retire (the oldest slot is still
- * being written or read); the caller retries.
+ * Make room under CHAN_POLICY_OVERWRITE by retiring the oldest message,
+ * unless it is still being written or another consumer takes it first;
+ * the caller claims again either way.
  */
-static bool chan_overwrite_oldest(struct chan *ch)
+static void chan_overwrite_oldest(struct chan *ch)
 {
 	struct chan_slot *s;
 	u32 pos, len;
 
 	s = chan_ring_peek(&ch->ring, &pos);
 	if (IS_ERR_OR_NULL(s))
-		return false;
+		return;
 	len = READ_ONCE(s->len);
 	if (!chan_ring_consume(&ch->ring, pos))
-		return false;
+		return;
 	if (len != CHAN_SLOT_TOMBSTONE) {
 		atomic64_inc(&ch->overwritten);
 		trace_chan_drop(ch->id, len, true);
 	}
-	return true;
 }
 
+/* What became of a message the full-channel policy did not queue. */
+enum chan_fate {
+	CHAN_QUEUED,
+	CHAN_DROPPED,		/* CHAN_POLICY_DROP_NEWEST: discarded */
+	CHAN_DISPLACED,		/* CHAN_POLICY_OVERWRITE: overwritten at once */
+};
+
 /*
- * Claim a slot, applying the full-channel policy.  Returns the slot, or
- * an ERR_PTR; a NULL slot with *dropped set means the policy discarded
- * the message.
+ * Find a free slot, applying the full-channel policy.  Returns it, NULL
+ * with *@fate telling why the message is not queued, or an ERR_PTR.
+ *
+ * Under CHAN_POLICY_OVERWRITE a full ring makes room by retiring its
+ * oldest message and claims again; another producer may take the freed
+ * slot every time.  Every round counts: after CHAN_OVERWRITE_TRIES the
+ * new message is the one overwritten - as if queued and displaced at once
+ * - so a flood from other producers cannot keep this one looping, in
+ * softirq least of all.
  */
 static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
-					   long *timeout, bool *dropped)
+					   long *timeout, enum chan_fate *fate)
 {
 	int tries = 0, ret;
 	struct chan_slot *s;
@@ -419,36 +481,23 @@ static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
 			chan_reject(ch);
 			return s;
 		}
-		if (s) {
-			chan_delay(CHAN_DP_CLAIM);
-			/*
-			 * Our claim is visible to chan_eof() before this
-			 * second look at the close: the cmpxchg() of tail in
-			 * chan_ring_reserve() (several producers) or of
-			 * sp_busy in chan_send_queue() (one producer) was a
-			 * full barrier.
-			 */
-			if (!READ_ONCE(ch->send_closed))
-				return s;
-			chan_ring_abort(&ch->ring, *pos);
-			chan_wake_recv(ch);
-			return ERR_PTR(-EPIPE);
-		}
+		if (s)
+			return s;
 		switch (ch->policy) {
 		case CHAN_POLICY_FAIL:
 			return ERR_PTR(-EAGAIN);
 		case CHAN_POLICY_DROP_NEWEST:
-			*dropped = true;
+			*fate = CHAN_DROPPED;
 			return NULL;
 		case CHAN_POLICY_OVERWRITE:
-			if (chan_overwrite_oldest(ch) ||
-			    ++tries < CHAN_OVERWRITE_TRIES) {
-				chan_delay(CHAN_DP_OVERWRITE);
-				cpu_relax();
-				continue;
+			if (++tries > CHAN_OVERWRITE_TRIES) {
+				*fate = CHAN_DISPLACED;
+				return NULL;
 			}
-			*dropped = true;
-			return NULL;
+			chan_overwrite_oldest(ch);
+			chan_delay(CHAN_DP_OVERWRITE);
+			cpu_relax();
+			continue;
 		}
 		if (!*timeout)
 			return ERR_PTR(-EAGAIN);
@@ -456,6 +505,22 @@ static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
 		if (ret)
 			return ERR_PTR(ret);
 	}
+}
+
+/* Account for a message the policy did not queue; the send succeeds. */
+static ssize_t chan_send_discard(struct chan *ch, size_t len,
+				 enum chan_fate fate)
+{
+	if (fate == CHAN_DROPPED) {
+		atomic64_inc(&ch->dropped);
+		trace_chan_drop(ch->id, len, false);
+		return len;
+	}
+	/* sent == received + overwritten + depth holds for it too. */
+	atomic64_inc(&ch->ring.sent);
+	atomic64_inc(&ch->overwritten);
+	trace_chan_drop(ch->id, len, true);
+	return len;
 }
 
 /*
@@ -476,11 +541,15 @@ static size_t chan_copy_in(struct chan *ch, struct chan_slot *s, size_t len,
 	return n;
 }
 
+/*
+ * Queue one message.  *@claimed tells chan_send_end() that a position was
+ * taken (published, or aborted: a tombstone with several producers).
+ */
 static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 			   size_t len, long *timeout, u32 *posp,
-			   const u64 *id)
+			   const u64 *id, bool *claimed)
 {
-	bool dropped = false;
+	enum chan_fate fate = CHAN_QUEUED;
 	struct chan_slot *s;
 	u32 pos;
 
@@ -491,18 +560,26 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 	 */
 	if (ch->ring.mp && fault_in_iov_iter_readable(from, len))
 		return -EFAULT;
-	s = chan_send_reserve(ch, &pos, timeout, &dropped);
+	s = chan_send_reserve(ch, &pos, timeout, &fate);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	if (dropped) {
-		atomic64_inc(&ch->dropped);
-		trace_chan_drop(ch->id, len, false);
-		return len;
+	if (!s)
+		return chan_send_discard(ch, len, fate);
+	*claimed = true;
+	chan_delay(CHAN_DP_CLAIM);
+	/*
+	 * Our claim is visible to chan_eof() before this second look at the
+	 * close: the cmpxchg() of tail in chan_ring_reserve() (several
+	 * producers) or of sp_busy in chan_send_queue_id() (one producer)
+	 * was a full barrier; it pairs with [E] there.
+	 */
+	if (READ_ONCE(ch->send_closed)) {
+		chan_ring_abort(&ch->ring, pos);
+		return -EPIPE;
 	}
 	chan_delay(CHAN_DP_COPY);
 	if (chan_copy_in(ch, s, len, from) != len) {
 		chan_ring_abort(&ch->ring, pos);
-		chan_wake_recv(ch);
 		return -EFAULT;
 	}
 	/* A request's call id rides after the largest message. */
@@ -510,11 +587,35 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 		memcpy(s->data + ch->msg_max, id, sizeof(*id));
 	*posp = pos;
 	chan_ring_publish(&ch->ring, pos, len);
-	/* A single producer holds sp_busy. */
-	chan_count(&ch->ring.sent, !ch->ring.mp);
+	chan_count(&ch->ring.sent, ch->sent_plain);
 	trace_chan_send(ch->id, len, chan_ring_depth(&ch->ring));
-	chan_wake_recv(ch);
 	return len;
+}
+
+/*
+ * The end of a send, whatever its outcome (see the diagram at the top).
+ * A single producer gives sp_busy back first.  Then one full barrier [B]
+ * orders the publish (or abort) and that release before the look at the
+ * close and at the receive queue: once closed, every receiver is woken,
+ * since this send may have been the last in flight that kept them from
+ * end of stream; otherwise one, if a message or tombstone was published.
+ */
+static void chan_send_end(struct chan *ch, bool claimed)
+{
+	if (!ch->ring.mp)
+		/*
+		 * Pairs with atomic_read_acquire() in chan_eof(), and with
+		 * the cmpxchg() of the next sender.
+		 */
+		atomic_set_release(&ch->sp_busy, 0);
+	else if (!claimed)
+		return;
+	/* [B]: pairs with [A] of the waiters and with [E] in chan_eof(). */
+	smp_mb();
+	if (READ_ONCE(ch->send_closed))
+		chan_wake_all(ch);
+	else if (claimed)
+		__chan_wake_recv(ch);
 }
 
 /**
@@ -532,25 +633,17 @@ static ssize_t __chan_send(struct chan *ch, struct iov_iter *from,
 ssize_t chan_send_queue_id(struct chan *ch, struct iov_iter *from, size_t len,
 			   long *timeout, u32 *pos, const u64 *id)
 {
+	bool claimed = false;
 	ssize_t ret;
 
-	if (ch->ring.mp) {
-		ret = __chan_send(ch, from, len, timeout, pos, id);
-		if (ret < 0)
-			chan_pass_wake(ch, true);
-		return ret;
-	}
-
-	/* Full barrier on success: see chan_eof(). */
-	if (atomic_cmpxchg(&ch->sp_busy, 0, 1))
+	/* One producer: a full barrier when it succeeds; see chan_eof(). */
+	if (!ch->ring.mp && atomic_cmpxchg(&ch->sp_busy, 0, 1))
 		return -EBUSY;
-	ret = __chan_send(ch, from, len, timeout, pos, id);
-	/* Pairs with the cmpxchg() of the next sender. */
-	atomic_set_release(&ch->sp_busy, 0);
-	/* A reader may be waiting for us to finish to see the end of stream. */
-	smp_mb__after_atomic();
-	if (READ_ONCE(ch->send_closed))
-		chan_wake_all(ch);
+	ret = __chan_send(ch, from, len, timeout, pos, id, &claimed);
+	chan_send_end(ch, claimed);
+	/* With one producer nobody else waits in a send. */
+	if (ret < 0 && ch->ring.mp)
+		chan_pass_wake(ch, true);
 	return ret;
 }
 
@@ -591,6 +684,49 @@ ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, long *timeout)
 }
 
 /*
+ * Copy out and claim the message at @pos of a multi-consumer ring, which
+ * copies before it claims (see ring.h): a producer may be rewriting the
+ * slot if another consumer took it meanwhile, and the failed claim then
+ * throws the copy away.  That race is by design, so KCSAN looks away.
+ *
+ * The copy runs with page faults and preemption disabled, so nothing
+ * between the peek and the claim can sleep: the window is one copy of at
+ * most msg_max bytes (and interrupts), far too short for other consumers
+ * to bring the 32-bit head all the way round to @pos again - the ABA
+ * that the claim's cmpxchg() could not tell, had the copy slept on a
+ * page fault (a stalled FUSE page) or been preempted for 2^32 messages.
+ * A buffer that would fault is faulted in with nothing claimed, and the
+ * caller looks again.  Returns @len, 0 to look again, or -EFAULT with
+ * the message left in place.
+ */
+static ssize_t chan_recv_claim(struct chan *ch, struct chan_slot *s, u32 pos,
+			       u32 len, struct iov_iter *to, u64 *id)
+{
+	bool won = false;
+	size_t n;
+
+	preempt_disable();
+	pagefault_disable();
+	kcsan_disable_current();
+	n = copy_to_iter(s->data, len, to);
+	if (id)
+		memcpy(id, s->data + ch->msg_max, sizeof(*id));
+	kcsan_enable_current();
+	if (n == len) {
+		chan_delay(CHAN_DP_CLAIM_RECV);
+		won = chan_ring_consume(&ch->ring, pos);
+	}
+	pagefault_enable();
+	preempt_enable();
+	if (won)
+		return len;
+	iov_iter_revert(to, n);
+	if (n != len && fault_in_iov_iter_writeable(to, len))
+		return -EFAULT;
+	return 0;
+}
+
+/*
  * Take the message at @pos if it fits.  Returns its length, 0 if another
  * consumer took it first (look again), or a negative errno with the
  * message left in place.
@@ -620,28 +756,26 @@ static ssize_t chan_recv_slot(struct chan *ch, struct chan_slot *s, u32 pos,
 			return 0;
 		return -EMSGSIZE;
 	}
-	/*
-	 * A multi-consumer reader copies before it claims (see ring.h): a
-	 * producer may be rewriting the slot if another consumer took it
-	 * meanwhile, and the failed claim below then throws the copy away.
-	 * That race is by design, so KCSAN is told to look away.  So is a
-	 * mapped ring's, whose positions user space may have garbled so
-	 * that a kernel sender writes the slot we read.
-	 */
-	if (ch->ring.mc || ch->map)
-		kcsan_disable_current();
-	n = copy_to_iter(s->data, len, to);
-	if (id)
-		memcpy(id, s->data + ch->msg_max, sizeof(*id));
-	if (ch->ring.mc || ch->map)
-		kcsan_enable_current();
-	if (n != len)
-		return -EFAULT;		/* bad buffer: the message stays */
-	if (ch->ring.mc)
-		chan_delay(CHAN_DP_CLAIM_RECV);
-	if (!chan_ring_consume(&ch->ring, pos)) {
-		iov_iter_revert(to, n);
-		return 0;
+	if (ch->ring.mc) {
+		n = chan_recv_claim(ch, s, pos, len, to, id);
+		if (n != len)
+			return n;
+	} else {
+		/*
+		 * A mapped ring's positions may have been garbled by user
+		 * space so that a kernel sender writes the slot we read:
+		 * harmless, so KCSAN looks away.
+		 */
+		if (ch->map)
+			kcsan_disable_current();
+		n = copy_to_iter(s->data, len, to);
+		if (id)
+			memcpy(id, s->data + ch->msg_max, sizeof(*id));
+		if (ch->map)
+			kcsan_enable_current();
+		if (n != len)
+			return -EFAULT;		/* bad buffer: the message stays */
+		chan_ring_consume(&ch->ring, pos);
 	}
 	/* A single consumer holds sc_busy. */
 	chan_count(&ch->ring.received, ch->flags & CHAN_SINGLE_CONSUMER);

@@ -18,12 +18,15 @@ make -s modules selftests tools lib || { echo "0 passed, 1 failed"; exit 1; }
 
 # The ring core on the host's real cores, under ThreadSanitizer.
 if [ -z "${CHECK_FILTER:-}" ] || echo ringtest | grep -qE "$CHECK_FILTER"; then
-	for m in "spsc 1 1" "mpsc 3 1" "spmc 1 3" "mpmc 2 2" "mpmc 4 4"; do
+	for m in "stress spsc 1 1 200000" "stress mpsc 3 1 200000" \
+		"stress spmc 1 3 200000" "stress mpmc 2 2 200000" \
+		"stress mpmc 4 4 200000" "close spsc 1 1 200" \
+		"close spmc 1 3 200" "close mpsc 3 1 200" "close mpmc 2 3 200"; do
 		if TSAN_OPTIONS=halt_on_error=1 build/tools/ringtest-tsan \
-			stress $m 200000 >build/ringtest.log 2>&1; then
+			$m >build/ringtest.log 2>&1; then
 			pass=$((pass + 1))
 		else
-			echo "[host] not ok ringtest-tsan stress $m"
+			echo "[host] not ok ringtest-tsan $m"
 			sed 's/^/[host] # /' build/ringtest.log | head -n 40
 			fail=$((fail + 1))
 		fi

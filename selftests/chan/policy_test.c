@@ -95,13 +95,25 @@ TEST_F(policy, overflow_follows_the_policy_and_is_counted)
 	EXPECT_EQ(EAGAIN, errno);
 }
 
-TEST_F(policy, a_full_channel_stays_writable_for_poll_unless_it_fails)
+/*
+ * EPOLLOUT means a send would not fail for lack of room: a full channel
+ * that drops or overwrites stays writable, one that fails does not, until
+ * room is made (C10 of the concurrency review).
+ */
+TEST_F(policy, a_full_channel_is_writable_unless_a_send_would_fail)
 {
 	struct pollfd p = { .fd = self->sfd, .events = POLLOUT };
-	uint32_t n;
+	uint32_t n, v;
 
 	for (n = 0; n < CAP; n++)
 		ASSERT_EQ(4, send_u32(self->sfd, n));
+	if (variant->policy != CHAN_POLICY_FAIL) {
+		ASSERT_EQ(1, poll(&p, 1, 0));
+		EXPECT_EQ(POLLOUT, p.revents);
+		return;
+	}
+	EXPECT_EQ(0, poll(&p, 1, 0));
+	ASSERT_EQ(4, read(self->rfd, &v, sizeof(v)));
 	ASSERT_EQ(1, poll(&p, 1, 0));
 	EXPECT_EQ(POLLOUT, p.revents);
 }

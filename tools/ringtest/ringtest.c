@@ -7,6 +7,14 @@
  *	sequence and checksum; exits non-zero on any loss, duplicate,
  *	corruption or per-producer reordering.  Built with ThreadSanitizer
  *	by make check.
+ *   ringtest close MODE PRODUCERS CONSUMERS ROUNDS
+ *	End of stream racing sends: each round, producers send until the
+ *	channel is closed under them, consumers read until they see end of
+ *	stream, with the protocol of kmod/xfer.c (the close re-checked after
+ *	the claim, an aborted claim left as a tombstone, a single producer's
+ *	busy flag, the full fences) over this ring core.  Exits non-zero if
+ *	a consumer ever read end of stream while a message was or would be
+ *	left behind.
  *   ringtest bench [COUNT]
  *	Native single-producer single-consumer throughput on two real
  *	cores: the chan ring per message and in batches of 64, a minimal
@@ -183,6 +191,172 @@ static int stress(const char *mode, int np, int nc, uint64_t count)
 	free(st.seen);
 	free(slots);
 	return st.errors || bad ? 1 : 0;
+}
+
+/* ---- end of stream racing sends ---- */
+
+struct eof {
+	struct chan_ring ring;
+	int closed;		/* send_closed */
+	int busy;		/* sp_busy */
+	long published;		/* messages the producers were told went out */
+	long received;
+	long close_after;	/* the closer closes once this many went out */
+};
+
+/*
+ * Hold a race window open now and then, as the kernel's delay points do
+ * in a CHAN_DEBUG=y module: a claimed slot, a send about to publish.
+ */
+static void window(unsigned int *seed)
+{
+	unsigned int n = rand_r(seed) % 8;
+
+	if (n == 0)
+		sched_yield();
+	else if (n == 1)
+		for (n = rand_r(seed) % 4096; n; n--)
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+/* One send as chan_send_queue_id() does it; true if published. */
+static bool eof_send(struct eof *e, uint64_t v, unsigned int *seed)
+{
+	struct chan_slot *s;
+	bool ok = false;
+	u32 pos;
+
+	if (!e->ring.mp) {
+		int zero = 0;
+
+		/* A promise kept by the test: only one producer. */
+		if (!__atomic_compare_exchange_n(&e->busy, &zero, 1, false,
+						 __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST))
+			abort();
+	}
+	if (__atomic_load_n(&e->closed, __ATOMIC_ACQUIRE))
+		goto end;
+	s = chan_ring_reserve(&e->ring, &pos);
+	if (!s)
+		goto end;	/* full: the caller retries */
+	window(seed);
+	/* After the claim's full barrier: look at the close again. */
+	if (__atomic_load_n(&e->closed, __ATOMIC_RELAXED)) {
+		chan_ring_abort(&e->ring, pos);
+		goto end;
+	}
+	put64(s->data, &v, 1);
+	window(seed);
+	chan_ring_publish(&e->ring, pos, 8);
+	ok = true;
+end:
+	if (!e->ring.mp)
+		__atomic_store_n(&e->busy, 0, __ATOMIC_RELEASE);
+	/* [B] of chan_send_end() */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return ok;
+}
+
+/* chan_eof(): closed (acquire), full barrier, then nothing in flight. */
+static bool eof_ended(struct eof *e)
+{
+	if (!__atomic_load_n(&e->closed, __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (e->ring.mp)
+		return chan_ring_drained(&e->ring);
+	return !__atomic_load_n(&e->busy, __ATOMIC_ACQUIRE) &&
+	       chan_ring_drained(&e->ring);
+}
+
+static void *eof_producer(void *arg)
+{
+	struct eof *e = arg;
+	unsigned int spins = 0, seed = (unsigned int)(uintptr_t)arg;
+	uint64_t k;
+
+	for (k = 0; !__atomic_load_n(&e->closed, __ATOMIC_RELAXED); k++) {
+		if (eof_send(e, k, &seed)) {
+			__atomic_fetch_add(&e->published, 1, __ATOMIC_RELAXED);
+			spins = 0;
+		} else {
+			relax(&spins);
+		}
+	}
+	return NULL;
+}
+
+static void *eof_consumer(void *arg)
+{
+	struct eof *e = arg;
+	unsigned int spins = 0;
+	struct chan_slot *s;
+	uint64_t v;
+	u32 pos, len;
+
+	for (;;) {
+		s = chan_ring_peek(&e->ring, &pos);
+		if (s) {
+			len = READ_ONCE(s->len);
+			get64(s->data, &v, 1);
+			if (chan_ring_consume(&e->ring, pos) &&
+			    len != CHAN_SLOT_TOMBSTONE)
+				__atomic_fetch_add(&e->received, 1,
+						   __ATOMIC_RELAXED);
+			continue;
+		}
+		if (eof_ended(e))
+			return NULL;
+		relax(&spins);
+	}
+}
+
+static void *eof_closer(void *arg)
+{
+	struct eof *e = arg;
+
+	while (__atomic_load_n(&e->published, __ATOMIC_RELAXED) <
+	       e->close_after)
+		sched_yield();
+	/* chan_close_send() */
+	__atomic_store_n(&e->closed, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int close_races(const char *mode, int np, int nc, int rounds)
+{
+	bool mp = mode[0] == 'm', mc = mode[2] == 'm';
+	long lost = 0, total = 0;
+	pthread_t t[64];
+	void *slots;
+	int r, i;
+
+	if (np < 1 || nc < 1 || np + nc > 63 || (!mp && np > 1) ||
+	    (!mc && nc > 1)) {
+		fprintf(stderr, "ringtest: bad thread counts for %s\n", mode);
+		return 2;
+	}
+	slots = calloc(8, chan_ring_stride(8));
+	for (r = 0; r < rounds; r++) {
+		struct eof e = { .close_after = r % 37 };
+
+		memset(slots, 0, 8 * chan_ring_stride(8));
+		chan_ring_init(&e.ring, slots, 8, 8, mp, mc, 0xfffffff0u + r);
+		for (i = 0; i < np + nc; i++)
+			pthread_create(&t[i], NULL, i < np ? eof_producer :
+				       eof_consumer, &e);
+		pthread_create(&t[np + nc], NULL, eof_closer, &e);
+		for (i = 0; i <= np + nc; i++)
+			pthread_join(t[i], NULL);
+		/* Everyone saw end of stream: nothing may be left. */
+		lost += e.published - e.received;
+		total += e.published;
+	}
+	printf("ringtest close %s %dx%d: %d rounds, %ld messages, %ld left behind at end of stream\n",
+	       mode, np, nc, rounds, total, lost);
+	free(slots);
+	return lost ? 1 : 0;
 }
 
 /* ---- benchmarks ---- */
@@ -423,10 +597,14 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "stress"))
 		return stress(argv[2], atoi(argv[3]), atoi(argv[4]),
 			      strtoull(argv[5], NULL, 0));
+	if (argc == 6 && !strcmp(argv[1], "close"))
+		return close_races(argv[2], atoi(argv[3]), atoi(argv[4]),
+				   atoi(argv[5]));
 	if (argc >= 2 && !strcmp(argv[1], "bench"))
 		return bench(argc > 2 ? strtoull(argv[2], NULL, 0) :
 			     100000000ULL);
 	fprintf(stderr, "usage: ringtest stress spsc|mpsc|spmc|mpmc P C COUNT\n"
+		"       ringtest close spsc|mpsc|spmc|mpmc P C ROUNDS\n"
 		"       ringtest bench [COUNT]\n");
 	return 2;
 }

@@ -8,15 +8,17 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${CHAN_OUT:-/tmp}
 filter=${1:-.}
 mkdir -p "$out/results"
+: >"$out/times"
 pass=0 fail=0 skip=0
 
 run_one() {
-	local prog=$1 name=$2 log rc p f s
+	local prog=$1 name=$2 log rc p f s t0=$SECONDS
 	log=$out/results/$name.tap
 	echo "# === $name"
 	timeout -k 5 600 "$prog" >"$log" 2>&1
 	rc=$?
 	cat "$log"
+	echo "# time $name $((SECONDS - t0)) s" | tee -a "$out/times"
 	p=$(grep -cE '^ok [0-9]+' "$log" | head -n1)
 	s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$log" | head -n1)
 	f=$(grep -cE '^not ok [0-9]+' "$log" | head -n1)

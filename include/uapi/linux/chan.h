@@ -127,11 +127,17 @@ enum chan_kind {
 /**
  * enum chan_policy - what a send does when the channel is full
  * @CHAN_POLICY_BLOCK: wait for room (a non-blocking endpoint gets %EAGAIN)
- * @CHAN_POLICY_FAIL: fail with %EAGAIN at once, even on a blocking endpoint
+ * @CHAN_POLICY_FAIL: fail with %EAGAIN at once, even on a blocking endpoint;
+ *	poll() reports the send endpoint writable (%EPOLLOUT) only while a
+ *	send would find room (or fail with %EPIPE), and room made wakes it
  * @CHAN_POLICY_DROP_NEWEST: discard the message being sent, count it in
  *	&chan_info.dropped and report success to the sender
  * @CHAN_POLICY_OVERWRITE: discard the oldest queued message, count it in
- *	&chan_info.overwritten, and queue the new one
+ *	&chan_info.overwritten, and queue the new one.  When other producers
+ *	keep taking the room made (64 rounds), the new message is the one
+ *	discarded, as if queued and at once overwritten: it is counted in
+ *	&chan_info.sent and &chan_info.overwritten alike, so that
+ *	sent == received + overwritten + depth always holds
  */
 enum chan_policy {
 	CHAN_POLICY_BLOCK	= 0,
