@@ -42,7 +42,8 @@ LIB		:= $(BUILD)/lib
 
 all: module selftests tools lib
 
-lib: $(LIB)/libchan.a $(LIB)/libchan.so.1 $(LIB)/libchan.pc
+lib: $(LIB)/libchan.a $(LIB)/libchan.so.1 $(LIB)/libchan.pc \
+	$(LIB)/libchan-uninstalled.pc
 
 $(LIB)/libchan.o: $(LIBCHAN_SRC) $(UAPI)
 	@mkdir -p $(dir $@)
@@ -57,6 +58,12 @@ $(LIB)/libchan.so.1: $(LIB)/libchan.o
 
 $(LIB)/libchan.pc: tools/lib/chan/libchan.pc.in dkms.conf
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+# pkg-config prefers NAME-uninstalled.pc found in PKG_CONFIG_PATH.
+$(LIB)/libchan-uninstalled.pc: tools/lib/chan/libchan-uninstalled.pc.in dkms.conf
+	@mkdir -p $(dir $@)
+	sed -e 's|@BUILD@|$(BUILD)|' -e 's|@TOP@|$(TOP)|' \
+		-e 's|@VERSION@|$(VERSION)|' $< >$@
 
 # Install the module for $(KVER), headers, libchan, tools, man pages and
 # the udev rule.  DESTDIR= stages the files elsewhere.

@@ -33,7 +33,7 @@ MODULE_PARM_DESC(dev_mode, "Permission bits of /dev/chan (default 0666)");
  *
  * Copies min(@usize, @ksize) bytes and zeroes the rest of a larger user
  * structure, so old and new callers both get a well-defined answer.  No
- * structure is larger than a page.
+ * structure is larger than %CHAN_STRUCT_MAX.
  *
  * Return: 0, -E2BIG or -EFAULT.
  */
@@ -42,7 +42,7 @@ int chan_copy_struct_out(void __user *uptr, size_t usize,
 {
 	size_t n = min(usize, ksize);
 
-	if (usize > PAGE_SIZE)
+	if (usize > CHAN_STRUCT_MAX)
 		return -E2BIG;
 	if (copy_to_user(uptr, kptr, n))
 		return -EFAULT;
@@ -53,17 +53,21 @@ int chan_copy_struct_out(void __user *uptr, size_t usize,
 
 static long chan_ioctl_version(void __user *arg)
 {
-	struct chan_version v = {
-		.size = sizeof(v),
-		.abi_version = CHAN_ABI_VERSION,
-		.features = CHAN_FEATURES,
-	};
+	struct chan_version v;
 	u32 usize;
+	int ret;
 
-	if (get_user(usize, (u32 __user *)arg))
-		return -EFAULT;
-	if (usize < CHAN_VERSION_SIZE_VER0)
+	/* Reserved words must be zero in and out, as in every structure. */
+	ret = chan_get_struct(&v, sizeof(v), arg, CHAN_VERSION_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (v.__reserved[0] || v.__reserved[1])
 		return -EINVAL;
+	usize = v.size;
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.abi_version = CHAN_ABI_VERSION;
+	v.features = CHAN_FEATURES;
 	v.max_capacity = READ_ONCE(chan_max_capacity);
 	v.max_msg_size = READ_ONCE(chan_max_msg_size);
 	return chan_copy_struct_out(arg, usize, &v, sizeof(v));
@@ -88,7 +92,7 @@ int chan_get_struct(void *dst, size_t ksize, void __user *uarg, size_t min)
 		return -EFAULT;
 	if (usize < min)
 		return -EINVAL;
-	if (usize > PAGE_SIZE)
+	if (usize > CHAN_STRUCT_MAX)
 		return -E2BIG;
 	return copy_struct_from_user(dst, ksize, uarg, usize);
 }
@@ -126,6 +130,8 @@ static int chan_create_check_kind(const struct chan_create *a)
  */
 int chan_create_check(const struct chan_create *a)
 {
+	u64 bytes;
+
 	if (a->flags & ~CHAN_CREATE_FLAGS)
 		return -EINVAL;
 	if (a->policy > CHAN_POLICY_OVERWRITE)
@@ -142,11 +148,14 @@ int chan_create_check(const struct chan_create *a)
 	     (~a->flags & (CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER))))
 		return -EINVAL;
 	if (a->capacity > READ_ONCE(chan_max_capacity) ||
-	    a->capacity > (1U << 29))
+	    a->capacity > CHAN_CAPACITY_LIMIT)
 		return -E2BIG;
-	if (a->msg_max > READ_ONCE(chan_max_msg_size))
+	if (a->msg_max > READ_ONCE(chan_max_msg_size) ||
+	    a->msg_max > CHAN_MSG_SIZE_LIMIT)
 		return -E2BIG;
-	if (chan_create_bytes(a) > INT_MAX)
+	/* In 64 bits, before anything is narrowed or allocated. */
+	bytes = chan_create_bytes(a);
+	if (bytes > INT_MAX)
 		return -E2BIG;
 	return 0;
 }
@@ -218,9 +227,12 @@ static long chan_ioctl_create(struct chan_create __user *uarg)
 		ret = chan_name_get(u64_to_user_ptr(a.name), name);
 		if (ret)
 			return ret;
+		/* Kernel code's names are for opening, not for taking. */
+		if (chan_name_kernel(name))
+			return -EPERM;
 	}
 
-	bytes = chan_create_bytes(&a);
+	bytes = chan_create_bytes(&a);	/* at most INT_MAX, checked */
 	ret = chan_user_charge(bytes, &u);
 	if (ret)
 		return ret;
@@ -278,7 +290,7 @@ static long chan_ioctl_open(struct chan_open __user *uarg)
 	if (ret)
 		return ret;
 
-	ch = chan_name_lookup(name);
+	ch = chan_name_lookup(name, false);
 	if (!ch)
 		return -ENOENT;
 	/*
@@ -344,7 +356,8 @@ static long chan_ioctl_list(struct chan_list __user *uarg)
 	ret = chan_get_struct(&l, sizeof(l), uarg, CHAN_LIST_SIZE_VER0);
 	if (ret)
 		return ret;
-	if (l.entry_size < CHAN_INFO_SIZE_VER0 || l.entry_size > 4096)
+	if (l.entry_size < CHAN_INFO_SIZE_VER0 ||
+	    l.entry_size > CHAN_STRUCT_MAX)
 		return -EINVAL;
 	ret = chan_list(&l, u64_to_user_ptr(l.entries));
 	if (ret)
@@ -360,19 +373,20 @@ static long chan_dev_ioctl(struct file *file, unsigned int cmd,
 {
 	void __user *uarg = (void __user *)arg;
 
-	if (_IOC_TYPE(cmd) != CHAN_IOC_MAGIC)
-		return -ENOTTY;
-
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(CHAN_IOC_VERSION):
+	/*
+	 * The whole number, direction and size bits included, so that a
+	 * seccomp filter on the exact values means what it says.
+	 */
+	switch (cmd) {
+	case CHAN_IOC_VERSION:
 		return chan_ioctl_version(uarg);
-	case _IOC_NR(CHAN_IOC_CREATE):
+	case CHAN_IOC_CREATE:
 		return chan_ioctl_create(uarg);
-	case _IOC_NR(CHAN_IOC_OPEN):
+	case CHAN_IOC_OPEN:
 		return chan_ioctl_open(uarg);
-	case _IOC_NR(CHAN_IOC_UNLINK):
+	case CHAN_IOC_UNLINK:
 		return chan_ioctl_unlink(uarg);
-	case _IOC_NR(CHAN_IOC_LIST):
+	case CHAN_IOC_LIST:
 		return chan_ioctl_list(uarg);
 	default:
 		return -ENOTTY;

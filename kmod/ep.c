@@ -115,11 +115,15 @@ static long chan_ep_info(struct chan_ep *ep, void __user *uarg)
 {
 	struct chan_info info;
 	u32 usize;
+	int ret;
 
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < CHAN_INFO_SIZE_VER0)
+	/* A longer structure's unknown bytes must be zero (E2BIG). */
+	ret = chan_get_struct(&info, sizeof(info), uarg, CHAN_INFO_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (info.__reserved0 || info.__reserved)
 		return -EINVAL;
+	usize = info.size;
 	chan_fill_info(ep->ch, &info, ep->role);
 	return chan_copy_struct_out(uarg, usize, &info, sizeof(info));
 }
@@ -140,32 +144,30 @@ static long chan_ep_ioctl(struct file *file, unsigned int cmd,
 	struct chan_ep *ep = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
-	if (_IOC_TYPE(cmd) != CHAN_IOC_MAGIC)
-		return -ENOTTY;
-
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(CHAN_IOC_INFO):
+	/* The whole number: see chan_dev_ioctl(). */
+	switch (cmd) {
+	case CHAN_IOC_INFO:
 		return chan_ep_info(ep, uarg);
-	case _IOC_NR(CHAN_IOC_CLOSE):
+	case CHAN_IOC_CLOSE:
 		if (ep->role != CHAN_ROLE_SEND)
 			return -EBADF;
 		chan_close_send(ep->ch);
 		return 0;
-	case _IOC_NR(CHAN_IOC_LOST):
+	case CHAN_IOC_LOST:
 		return chan_ep_lost(ep, uarg);
-	case _IOC_NR(CHAN_IOC_SEND_BATCH):
+	case CHAN_IOC_SEND_BATCH:
 		return chan_ioctl_batch(ep, file, uarg, CHAN_BATCH_SEND);
-	case _IOC_NR(CHAN_IOC_RECV_BATCH):
+	case CHAN_IOC_RECV_BATCH:
 		return chan_ioctl_batch(ep, file, uarg, CHAN_BATCH_RECV);
-	case _IOC_NR(CHAN_IOC_REPLY):
+	case CHAN_IOC_REPLY:
 		return chan_ioctl_batch(ep, file, uarg, CHAN_BATCH_REPLY);
-	case _IOC_NR(CHAN_IOC_CALL):
+	case CHAN_IOC_CALL:
 		return chan_ioctl_call(ep, file, uarg);
-	case _IOC_NR(CHAN_IOC_SUBSCRIBE):
+	case CHAN_IOC_SUBSCRIBE:
 		return chan_ep_subscribe(ep, arg);
-	case _IOC_NR(CHAN_IOC_WAIT):
+	case CHAN_IOC_WAIT:
 		return chan_ioctl_wait(ep, uarg);
-	case _IOC_NR(CHAN_IOC_WAKE):
+	case CHAN_IOC_WAKE:
 		return chan_ioctl_wake(ep);
 	default:
 		return -ENOTTY;

@@ -63,9 +63,10 @@ void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role)
 	info->recv_waits = atomic64_read(&ch->recv_waits);
 	info->map_size = ch->map_size;
 	info->rejects = atomic64_read(&ch->rejects);
+	info->cancelled = atomic64_read(&ch->cancelled);
 	/* The name never changes once set; unlinking only hides it. */
 	if (READ_ONCE(ch->named))
-		strscpy(info->name, ch->name, sizeof(info->name));
+		strscpy(info->name, ch->key.name, sizeof(info->name));
 }
 
 /**
@@ -88,7 +89,9 @@ void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role)
 	seq_printf(m, "chan-flags:\t%s%s\n",
 		   info.flags & CHAN_SINGLE_PRODUCER ? "sp" : "mp",
 		   info.flags & CHAN_SINGLE_CONSUMER ? "sc" : "mc");
-	seq_printf(m, "chan-policy:\t%s\n", chan_policy_names[info.policy]);
+	seq_printf(m, "chan-policy:\t%s\n",
+		   info.policy < ARRAY_SIZE(chan_policy_names) ?
+		   chan_policy_names[info.policy] : "?");
 	seq_printf(m, "chan-capacity:\t%u\n", info.capacity);
 	seq_printf(m, "chan-msg-max:\t%u\n", info.msg_max);
 	seq_printf(m, "chan-depth:\t%llu\n", info.depth);
@@ -105,4 +108,6 @@ void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role)
 		seq_printf(m, "chan-map-size:\t%llu\n", info.map_size);
 		seq_printf(m, "chan-rejects:\t%llu\n", info.rejects);
 	}
+	if (info.kind == CHAN_KIND_REQREP)
+		seq_printf(m, "chan-cancelled:\t%llu\n", info.cancelled);
 }

@@ -5,6 +5,7 @@
 #ifndef _CHAN_INTERNAL_H
 #define _CHAN_INTERNAL_H
 
+#include <linux/bits.h>
 #include <linux/chan.h>
 #include <linux/irq_work.h>
 #include <linux/jiffies.h>
@@ -15,6 +16,7 @@
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/types.h>
@@ -29,10 +31,36 @@
 struct file;
 struct ipc_namespace;
 struct iov_iter;
+struct user_namespace;
 struct seq_file;
 struct vm_area_struct;
 
 struct chan_sub;
+
+/**
+ * struct chan_name_key - what the name table finds a channel by
+ * @ns: the IPC namespace
+ * @name: the name, zero-padded so that the whole key can be hashed
+ */
+struct chan_name_key {
+	const struct ipc_namespace *ns;
+	char name[CHAN_NAME_MAX];
+};
+
+/*
+ * chan needs 64-bit kernels: ring sizes, positions past 2^32 and the
+ * limits below are only checked there.  dkms.conf says so as well.
+ */
+#ifndef CONFIG_64BIT
+#error "chan supports 64-bit kernels only"
+#endif
+
+/* The largest user structure any ioctl takes (the uapi promises E2BIG). */
+#define CHAN_STRUCT_MAX		4096
+/* Ceilings of the module parameters, so that no product of them overflows. */
+#define CHAN_CAPACITY_LIMIT	BIT(29)
+#define CHAN_MSG_SIZE_LIMIT	(16U << 20)
+#define CHAN_USER_BYTES_LIMIT	BIT_ULL(40)
 
 /* Module parameters (main.c). */
 extern unsigned int chan_max_capacity;
@@ -42,19 +70,26 @@ extern unsigned long chan_max_user_bytes;
 extern unsigned int chan_spin_ns;
 
 /**
- * struct chan_user - what one user's channels cost (limits.c)
+ * struct chan_user - what one user's channels cost, at one level of the
+ * user-namespace chain (limits.c)
  * @node: in the table of users
- * @uid: the user
- * @ref: one per channel charged, plus lookups in flight
+ * @ns: the user namespace of this level (a reference is held)
+ * @uid: the user: the creator's euid at level 0, above it the owner of
+ *	the namespace below
+ * @parent: the next level up, or NULL in the initial user namespace
+ *	(a reference is held)
+ * @ref: one per channel charged here or below
  * @channels: channels charged
  * @bytes: ring memory charged
  */
 struct chan_user {
 	struct hlist_node node;
+	struct user_namespace *ns;
 	kuid_t uid;
+	struct chan_user *parent;
 	refcount_t ref;
 	unsigned int channels;
-	size_t bytes;
+	u64 bytes;
 };
 
 /**
@@ -93,14 +128,18 @@ struct chan_user {
  * @ns: IPC namespace the channel was created in (a reference is held)
  * @user: whom the ring memory is charged to
  * @charged: bytes charged
- * @all: in the list of all channels
+ * @all: in its namespace's list of channels (ns.c)
  * @name_node: in the name table while named
  * @named: the name table holds a reference, and counts as one sender and
  *	one receiver
- * @name: NUL-terminated name, empty if anonymous
+ * @key: the namespace and NUL-terminated name, the name table's key;
+ *	the name stays set once given (empty if never named)
  * @calls: request/reply calls waiting for their replies, by id
  * @call_next: next index to try in @calls
  * @call_gen: generation of call ids
+ * @call_busy: a caller of a single-producer request/reply channel is in
+ *	progress
+ * @cancelled: requests skipped because their caller was gone
  * @bc_tail: broadcast: next position to produce (64-bit, never wraps)
  * @bc_min: broadcast: a recent minimum over the subscribers' cursors
  * @subs: broadcast subscribers (&struct chan_sub), walked under RCU
@@ -113,6 +152,11 @@ struct chan_user {
  * @rejects: invalid shared positions or lengths found in @map
  * @wake_work: wakes both queues for a caller that may not (hardirq, NMI,
  *	softirq, interrupts off)
+ * @calls_work: fails a request/reply channel's calls for a last receiver
+ *	that left where it could not (holds a reference)
+ * @reap: on the reaper's list while a dead namespace's name is removed
+ * @kernel: made by chan_kcreate(): only such a channel may take a name of
+ *	the kernel's (CHAN_KERNEL_PREFIX) or be found by chan_klookup()
  * @free_work: frees the channel when its last reference went in such a
  *	context
  */
@@ -149,23 +193,28 @@ struct chan {
 	struct chan_user *user;
 	size_t charged;
 	struct list_head all;
-	struct hlist_node name_node;
+	struct rhash_head name_node;
 	bool named;
-	char name[CHAN_NAME_MAX];
+	struct chan_name_key key;
 	struct xarray calls;
 	u32 call_next;
 	atomic_t call_gen;
+	atomic_t call_busy;
+	atomic64_t cancelled;
 	atomic64_t bc_tail;
 	atomic64_t bc_min;
 	struct list_head subs;
 	spinlock_t subs_lock;		/* serialises changes to subs */
-	spinlock_t map_lock;		/* serialises map->state */
+	raw_spinlock_t map_lock;	/* serialises map->state */
 	struct chan_ring_hdr *map;
 	size_t map_size;
 	struct page **map_pages;
 	atomic64_t rejects;
 	struct irq_work wake_work;
 	struct work_struct free_work;
+	struct work_struct calls_work;
+	struct list_head reap;
+	bool kernel;
 };
 
 /* May this context call wake_up() itself, or must it defer? */
@@ -210,8 +259,8 @@ struct chan_sub {
 /* The channel object (object.c). */
 struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 			size_t bytes);
-size_t chan_ring_bytes(u32 capacity, u32 msg_max);
-size_t chan_create_bytes(const struct chan_create *args);
+u64 chan_ring_bytes(u32 capacity, u64 room);
+u64 chan_create_bytes(const struct chan_create *args);
 
 /*
  * A relative timeout in jiffies that never ends early: rounded up, plus
@@ -269,9 +318,9 @@ static inline void chan_reject(struct chan *ch)
 }
 
 /* Bytes a slot holds: the message, and a request's call id after it. */
-static inline u32 chan_slot_room(u32 kind, u32 msg_max)
+static inline u64 chan_slot_room(u32 kind, u32 msg_max)
 {
-	return msg_max + (kind == CHAN_KIND_REQREP ? sizeof(u64) : 0);
+	return (u64)msg_max + (kind == CHAN_KIND_REQREP ? sizeof(u64) : 0);
 }
 
 void chan_close_send(struct chan *ch);
@@ -280,19 +329,30 @@ int chan_object_init(void);
 void chan_object_exit(void);
 void chan_end_get(struct chan *ch, u32 role);
 void chan_end_put(struct chan *ch, u32 role);
+
+/* What chan keeps per IPC namespace (ns.c). */
+int chan_ns_add(struct chan *ch);
+void chan_ns_del(struct chan *ch);
+void chan_ns_named(struct chan *ch, bool named);
 int chan_list(struct chan_list *l, void __user *entries);
+void chan_ns_exit(void);
 
 /* Accounting (limits.c). */
-int chan_user_charge(size_t bytes, struct chan_user **out);
-void chan_user_uncharge(struct chan_user *u, size_t bytes);
+int chan_user_charge(u64 bytes, struct chan_user **out);
+void chan_user_uncharge(struct chan_user *u, u64 bytes);
+void chan_user_usage(u32 *channels, u64 *bytes);
 
 /* Names (names.c). */
+int chan_name_valid(const char *name);
 int chan_name_get(const char __user *uname, char *name);
+bool chan_name_kernel(const char *name);
 int chan_name_add(struct chan *ch, const char *name);
 void chan_name_del(struct chan *ch);
-struct chan *chan_name_lookup(const char *name);
+struct chan *chan_name_lookup(const char *name, bool kernel);
 int chan_name_unlink(const char *name);
 int chan_permission(struct chan *ch, int may);
+int chan_permission_noaudit(struct chan *ch, int may);
+int chan_names_init(void);
 void chan_names_exit(void);
 
 /* The data path (xfer.c). */
@@ -374,6 +434,8 @@ long chan_ioctl_batch(struct chan_ep *ep, struct file *file,
 long chan_ioctl_call(struct chan_ep *ep, struct file *file,
 		     struct chan_call __user *uarg);
 int chan_reply_one(struct chan *ch, u64 id, const void __user *buf, u32 len);
+ssize_t chan_serve_recv(struct chan *ch, struct iov_iter *to, long *timeout,
+			u64 *id);
 void chan_calls_fail(struct chan *ch);
 
 /* The /dev/chan device (dev.c). */

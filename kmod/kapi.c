@@ -5,7 +5,6 @@
  * as file descriptors.
  */
 #include <linux/chan.h>
-#include <linux/ctype.h>
 #include <linux/export.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -46,7 +45,8 @@ struct chan *chan_kcreate(u32 flags, u32 policy, u32 capacity, u32 msg_max)
 	ret = chan_create_check(&a);
 	if (ret)
 		return ERR_PTR(ret);
-	bytes = chan_ring_bytes(capacity, msg_max);
+	/* chan_create_check() bounded it by INT_MAX. */
+	bytes = chan_create_bytes(&a);
 	ret = chan_user_charge(bytes, &u);
 	if (ret)
 		return ERR_PTR(ret);
@@ -55,29 +55,30 @@ struct chan *chan_kcreate(u32 flags, u32 policy, u32 capacity, u32 msg_max)
 		chan_user_uncharge(u, bytes);
 		return ERR_PTR(-ENOMEM);
 	}
+	ch->kernel = true;
 	return ch;
 }
 EXPORT_SYMBOL_GPL(chan_kcreate);
 
 /**
  * chan_kname() - give a kernel-made channel a name user space can open
- * @ch: the channel
- * @name: 1 to %CHAN_NAME_MAX - 1 printable characters without '/'
+ * @ch: a channel made by chan_kcreate() that has never had a name
+ * @name: %CHAN_KERNEL_PREFIX followed by visible ASCII characters other
+ *	than '/', %CHAN_NAME_MAX - 1 in all at most
+ *
+ * Names with the prefix are reserved for kernel code: user space can open
+ * them but not create them, so no user can take the name first.
  *
  * Context: process context, may sleep.
- * Return: 0, -EINVAL or -EEXIST.
+ * Return: 0; -EINVAL for a bad name, one without the prefix, or a channel
+ * not made by chan_kcreate(); -EBUSY if @ch has or had a name; -EEXIST;
+ * -ENOMEM.
  */
 int chan_kname(struct chan *ch, const char *name)
 {
-	size_t len = strnlen(name, CHAN_NAME_MAX);
-	size_t i;
-
 	might_sleep();
-	if (!len || len == CHAN_NAME_MAX)
+	if (chan_name_valid(name) || !chan_name_kernel(name) || !ch->kernel)
 		return -EINVAL;
-	for (i = 0; i < len; i++)
-		if (!isprint(name[i]) || name[i] == '/')
-			return -EINVAL;
 	return chan_name_add(ch, name);
 }
 EXPORT_SYMBOL_GPL(chan_kname);
@@ -96,10 +97,12 @@ void chan_kunlink(struct chan *ch)
 EXPORT_SYMBOL_GPL(chan_kunlink);
 
 /**
- * chan_klookup() - find a named channel in the caller's IPC namespace
- * @name: the name
+ * chan_klookup() - find a kernel-named channel in the caller's IPC namespace
+ * @name: the name, given by chan_kname()
  *
- * No permission check: kernel code is trusted.
+ * Only channels made by chan_kcreate() are found, so a kernel consumer is
+ * never handed a channel user space made.  No permission check: kernel
+ * code is trusted.
  *
  * Context: process context, may sleep.
  * Return: the channel with a reference, or NULL.
@@ -107,7 +110,7 @@ EXPORT_SYMBOL_GPL(chan_kunlink);
 struct chan *chan_klookup(const char *name)
 {
 	might_sleep();
-	return chan_name_lookup(name);
+	return chan_name_lookup(name, true);
 }
 EXPORT_SYMBOL_GPL(chan_klookup);
 
@@ -322,6 +325,19 @@ void chan_kclose(struct chan *ch)
 	chan_close_send(ch);
 }
 EXPORT_SYMBOL_GPL(chan_kclose);
+
+/**
+ * chan_kind() - the channel's kind
+ * @ch: the channel
+ *
+ * Context: any.
+ * Return: its &enum chan_kind, fixed at creation.
+ */
+u32 chan_kind(const struct chan *ch)
+{
+	return ch->kind;
+}
+EXPORT_SYMBOL_GPL(chan_kind);
 
 /**
  * chan_id() - the channel's id, as CHAN_IOC_INFO and the tracepoints show it

@@ -183,12 +183,38 @@ static void chan_ring_test_mapped_positions(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, chan_ring_readable(&r));
 }
 
+/* F1: every size is computed in 64 bits and checked, whatever the input. */
+static void chan_ring_test_size_overflow(struct kunit *test)
+{
+	struct chan_create a = {
+		.kind = CHAN_KIND_QUEUE, .capacity = 65536, .msg_max = 65536,
+	};
+
+	/* 65536 slots of 65544 bytes: 2^32 + 2^19, over INT_MAX. */
+	KUNIT_EXPECT_EQ(test, chan_ring_bytes(65536, 65536),
+			65536ULL * 65544);
+	KUNIT_EXPECT_EQ(test, chan_create_check(&a), -E2BIG);
+	/* Exactly 2^32: would be 0 in 32 bits. */
+	KUNIT_EXPECT_EQ(test, chan_ring_bytes(65536, 65528), 1ULL << 32);
+	a.msg_max = 65528;
+	KUNIT_EXPECT_EQ(test, chan_create_check(&a), -E2BIG);
+	/* Beyond 64 bits: reported, not wrapped. */
+	KUNIT_EXPECT_EQ(test, chan_ring_bytes(U32_MAX, U32_MAX), U64_MAX);
+	KUNIT_EXPECT_EQ(test, chan_ring_bytes(0x80000001U, 1), 0x100000000ULL * 16);
+	a.capacity = U32_MAX;
+	a.msg_max = U32_MAX;
+	KUNIT_EXPECT_EQ(test, chan_create_check(&a), -E2BIG);
+	a.flags = CHAN_MAPPABLE | CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER;
+	KUNIT_EXPECT_EQ(test, chan_create_bytes(&a), U64_MAX);
+}
+
 static struct kunit_case chan_ring_cases[] = {
 	KUNIT_CASE(chan_ring_test_laps),
 	KUNIT_CASE(chan_ring_test_tombstone),
 	KUNIT_CASE(chan_ring_test_single_producer_abort),
 	KUNIT_CASE(chan_ring_test_lost_claim),
 	KUNIT_CASE(chan_ring_test_mapped_positions),
+	KUNIT_CASE(chan_ring_test_size_overflow),
 	{}
 };
 
@@ -503,6 +529,45 @@ static void chan_kind_test_c1_krecv(struct kunit *test)
 }
 #endif
 
+/* F17: the last reference may go inside an RCU read-side section. */
+static void chan_object_test_put_under_rcu(struct kunit *test)
+{
+	struct chan *ch = chan_test_make(test, 0, CHAN_POLICY_BLOCK, 2);
+
+	chan_end_put(ch, CHAN_ROLE_SEND);
+	chan_end_put(ch, CHAN_ROLE_RECV);
+	rcu_read_lock();
+	chan_put(ch);		/* may not sleep here: freed by a worker */
+	rcu_read_unlock();
+}
+
+/* F10, F17: kernel names are kernel channels', given once. */
+static void chan_object_test_kernel_names(struct kunit *test)
+{
+	struct chan *k = chan_kcreate(0, CHAN_POLICY_BLOCK, 2, 16);
+	struct chan *u = chan_test_make(test, 0, CHAN_POLICY_BLOCK, 2);
+	struct chan *found;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	KUNIT_EXPECT_EQ(test, chan_kname(k, "no-prefix"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, chan_kname(u, CHAN_KERNEL_PREFIX "user"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, chan_kname(k, CHAN_KERNEL_PREFIX "kunit"), 0);
+	KUNIT_EXPECT_EQ(test, chan_kname(k, CHAN_KERNEL_PREFIX "again"), -EBUSY);
+	/* A user's channel under a name never reaches kernel lookups. */
+	KUNIT_EXPECT_EQ(test, chan_name_add(u, "kunit.user"), 0);
+	KUNIT_EXPECT_NULL(test, chan_klookup("kunit.user"));
+	found = chan_klookup(CHAN_KERNEL_PREFIX "kunit");
+	KUNIT_EXPECT_PTR_EQ(test, found, k);
+	if (found)
+		chan_put(found);
+	chan_kunlink(k);
+	chan_kunlink(k);	/* twice is nothing */
+	KUNIT_EXPECT_NULL(test, chan_klookup(CHAN_KERNEL_PREFIX "kunit"));
+	chan_name_del(u);
+	chan_put(k);
+	chan_test_free(u);
+}
+
 static struct kunit_case chan_object_cases[] = {
 	KUNIT_CASE(chan_object_test_policies),
 	KUNIT_CASE(chan_object_test_epipe_and_sizes),
@@ -511,6 +576,8 @@ static struct kunit_case chan_object_cases[] = {
 	KUNIT_CASE(chan_kind_test_broadcast),
 	KUNIT_CASE(chan_kind_test_reqrep),
 	KUNIT_CASE(chan_kind_test_c1_krecv),
+	KUNIT_CASE(chan_object_test_put_under_rcu),
+	KUNIT_CASE(chan_object_test_kernel_names),
 	{}
 };
 

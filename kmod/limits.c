@@ -2,43 +2,113 @@
 /*
  * chan: per-user limits on the number of channels and on ring memory.
  *
+ * Charged the way the kernel's ucounts charge RLIMIT_MSGQUEUE: at every
+ * level of the user-namespace chain.  Level 0 is the creator (its user
+ * namespace, its euid); each level above is the parent namespace and the
+ * owner of the namespace below, up to the initial user namespace.  Every
+ * level must stay within max_user_channels and max_user_bytes, so that
+ * whatever a user's namespaces create, under whatever uids they map,
+ * comes out of that user's own budget: 65536 subordinate uids do not make
+ * 65536 budgets.  Keying each level on (namespace, uid) also keeps two
+ * containers' root users apart.
+ *
  * Ring memory is also charged to the creator's memory cgroup through
  * GFP_KERNEL_ACCOUNT; these limits stop one user from taking the machine
- * before any cgroup limit applies.  CAP_SYS_RESOURCE lifts them.
+ * before any cgroup limit applies.  CAP_SYS_RESOURCE in the initial user
+ * namespace lifts them; it is asked for only when a limit would refuse,
+ * so that a create within the limits never logs a capability check.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/hashtable.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
+#include <linux/user_namespace.h>
 
 #include "internal.h"
 
-static DEFINE_HASHTABLE(chan_users, 6);
-static DEFINE_SPINLOCK(chan_users_lock);
+static DEFINE_HASHTABLE(chan_users, 8);
+static DEFINE_MUTEX(chan_users_lock);
 
-static struct chan_user *chan_user_find(kuid_t uid)
+static u32 chan_user_hash(const struct user_namespace *ns, kuid_t uid)
+{
+	return hash_ptr(ns, 32) ^ __kuid_val(uid);
+}
+
+static struct chan_user *chan_user_find(struct user_namespace *ns, kuid_t uid)
 {
 	struct chan_user *u;
 
-	hash_for_each_possible(chan_users, u, node, __kuid_val(uid))
-		if (uid_eq(u->uid, uid))
+	hash_for_each_possible(chan_users, u, node, chan_user_hash(ns, uid))
+		if (u->ns == ns && uid_eq(u->uid, uid))
 			return u;
 	return NULL;
 }
 
-static int chan_user_admit(struct chan_user *u, size_t bytes)
+static void chan_user_put_locked(struct chan_user *u)
 {
-	size_t limit;
+	struct chan_user *parent;
 
-	if (capable(CAP_SYS_RESOURCE))
-		return 0;
-	if (u->channels >= READ_ONCE(chan_max_user_channels))
-		return -EMFILE;
-	limit = READ_ONCE(chan_max_user_bytes);
-	if (u->bytes > limit || bytes > limit - u->bytes)
-		return -ENOMEM;
-	return 0;
+	while (u && refcount_dec_and_test(&u->ref)) {
+		parent = u->parent;
+		hash_del(&u->node);
+		put_user_ns(u->ns);
+		kfree(u);
+		u = parent;
+	}
+}
+
+/*
+ * The record of (@ns, @uid) with a reference, made (with its parents) if
+ * need be; NULL without memory.
+ */
+static struct chan_user *chan_user_get_locked(struct user_namespace *ns,
+					      kuid_t uid)
+{
+	struct chan_user *u = chan_user_find(ns, uid), *parent = NULL;
+
+	if (u) {
+		refcount_inc(&u->ref);
+		return u;
+	}
+	if (ns->parent) {
+		parent = chan_user_get_locked(ns->parent, ns->owner);
+		if (!parent)
+			return NULL;
+	}
+	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
+	if (!u) {
+		chan_user_put_locked(parent);
+		return NULL;
+	}
+	u->ns = get_user_ns(ns);
+	u->uid = uid;
+	u->parent = parent;
+	refcount_set(&u->ref, 1);
+	hash_add(chan_users, &u->node, chan_user_hash(ns, uid));
+	return u;
+}
+
+/* Would one more channel of @bytes stay within every level's limits? */
+static bool chan_user_fits(const struct chan_user *u, u64 bytes)
+{
+	u64 limit = READ_ONCE(chan_max_user_bytes);
+	u32 max = READ_ONCE(chan_max_user_channels);
+
+	for (; u; u = u->parent)
+		if (u->channels >= max || u->bytes > limit ||
+		    bytes > limit - u->bytes)
+			return false;
+	return true;
+}
+
+/* Which limit refuses: -EMFILE for the count, -ENOMEM for memory. */
+static int chan_user_refusal(const struct chan_user *u)
+{
+	for (; u; u = u->parent)
+		if (u->channels >= READ_ONCE(chan_max_user_channels))
+			return -EMFILE;
+	return -ENOMEM;
 }
 
 /**
@@ -47,62 +117,71 @@ static int chan_user_admit(struct chan_user *u, size_t bytes)
  * @out: the user's record, to pass to chan_user_uncharge() later
  *
  * Context: process context, may sleep.
- * Return: 0, -EMFILE over the channel limit, -ENOMEM over the memory limit
+ * Return: 0, -EMFILE over a channel limit, -ENOMEM over a memory limit
  * or without memory.
  */
-int chan_user_charge(size_t bytes, struct chan_user **out)
+int chan_user_charge(u64 bytes, struct chan_user **out)
 {
-	kuid_t uid = current_euid();
-	struct chan_user *u, *fresh;
-	int ret;
+	const struct cred *cred = current_cred();
+	struct chan_user *u, *l;
+	int ret = 0;
 
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-	if (!fresh)
-		return -ENOMEM;
-
-	spin_lock(&chan_users_lock);
-	u = chan_user_find(uid);
+	mutex_lock(&chan_users_lock);
+	u = chan_user_get_locked(cred->user_ns, cred->euid);
 	if (!u) {
-		u = fresh;
-		fresh = NULL;
-		u->uid = uid;
-		refcount_set(&u->ref, 1);
-		hash_add(chan_users, &u->node, __kuid_val(uid));
-	} else {
-		refcount_inc(&u->ref);
+		ret = -ENOMEM;
+		goto unlock;
 	}
-	ret = chan_user_admit(u, bytes);
-	if (!ret) {
-		u->channels++;
-		u->bytes += bytes;
-		*out = u;
+	if (!chan_user_fits(u, bytes) && !capable(CAP_SYS_RESOURCE)) {
+		ret = chan_user_refusal(u);
+		chan_user_put_locked(u);
+		goto unlock;
 	}
-	spin_unlock(&chan_users_lock);
-
-	kfree(fresh);
-	if (ret)
-		chan_user_uncharge(u, 0);
+	for (l = u; l; l = l->parent) {
+		l->channels++;
+		l->bytes += bytes;
+	}
+	*out = u;
+unlock:
+	mutex_unlock(&chan_users_lock);
 	return ret;
 }
 
 /**
  * chan_user_uncharge() - undo chan_user_charge()
  * @u: the user's record
- * @bytes: what was charged, or 0 to only drop the reference of a failed
- *	charge
+ * @bytes: what was charged
+ *
+ * Context: process context, may sleep.
  */
-void chan_user_uncharge(struct chan_user *u, size_t bytes)
+void chan_user_uncharge(struct chan_user *u, u64 bytes)
 {
-	spin_lock(&chan_users_lock);
-	if (bytes) {
-		u->channels--;
-		u->bytes -= bytes;
+	struct chan_user *l;
+
+	mutex_lock(&chan_users_lock);
+	for (l = u; l; l = l->parent) {
+		l->channels--;
+		l->bytes -= bytes;
 	}
-	if (refcount_dec_and_test(&u->ref)) {
-		hash_del(&u->node);
-		spin_unlock(&chan_users_lock);
-		kfree(u);
-		return;
-	}
-	spin_unlock(&chan_users_lock);
+	chan_user_put_locked(u);
+	mutex_unlock(&chan_users_lock);
+}
+
+/**
+ * chan_user_usage() - what the current user's channels cost now
+ * @channels: out: channels charged to the caller's own level
+ * @bytes: out: their ring memory
+ *
+ * Context: process context, may sleep.
+ */
+void chan_user_usage(u32 *channels, u64 *bytes)
+{
+	const struct cred *cred = current_cred();
+	struct chan_user *u;
+
+	mutex_lock(&chan_users_lock);
+	u = chan_user_find(cred->user_ns, cred->euid);
+	*channels = u ? u->channels : 0;
+	*bytes = u ? u->bytes : 0;
+	mutex_unlock(&chan_users_lock);
 }

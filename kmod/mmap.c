@@ -41,6 +41,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
 
 #include "internal.h"
@@ -78,7 +79,7 @@ void *chan_map_alloc(struct chan *ch, size_t bytes)
 	ch->map = base;
 	ch->map_size = bytes;
 	ch->map_pages = pages;
-	spin_lock_init(&ch->map_lock);
+	raw_spin_lock_init(&ch->map_lock);
 	return base + PAGE_SIZE;
 
 free_pages:
@@ -125,7 +126,7 @@ void chan_map_init(struct chan *ch, u32 capacity)
  * chan_map_state() - tell a mapped ring's users what ends are open
  * @ch: the channel; nothing happens unless it is mappable
  *
- * Context: any but NMI.
+ * Context: any but NMI (a raw spinlock: hardirq even on PREEMPT_RT).
  */
 void chan_map_state(struct chan *ch)
 {
@@ -139,13 +140,13 @@ void chan_map_state(struct chan *ch)
 	 * whoever takes it last sees every change and the word never goes
 	 * back to an older state.
 	 */
-	spin_lock_irqsave(&ch->map_lock, flags);
+	raw_spin_lock_irqsave(&ch->map_lock, flags);
 	if (READ_ONCE(ch->send_closed))
 		state |= CHAN_RING_CLOSED;
 	if (!atomic_read(&ch->receivers))
 		state |= CHAN_RING_NO_RECEIVERS;
 	WRITE_ONCE(ch->map->state, state);
-	spin_unlock_irqrestore(&ch->map_lock, flags);
+	raw_spin_unlock_irqrestore(&ch->map_lock, flags);
 }
 
 /**
@@ -171,6 +172,20 @@ void chan_map_arm(struct chan *ch, bool send)
 	smp_mb();
 }
 
+/*
+ * vm_flags_mod() arrived in 6.3 (Kbuild tests the headers for it); before
+ * it the flags were written directly.
+ */
+static void chan_vma_flags(struct vm_area_struct *vma, vm_flags_t set,
+			   vm_flags_t clear)
+{
+#ifdef CHAN_HAVE_VM_FLAGS_MOD
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
 /**
  * chan_map_mmap() - map a mappable channel's ring
  * @ch: the channel
@@ -179,7 +194,8 @@ void chan_map_arm(struct chan *ch, bool send)
  * The mapping holds the endpoint file, and so the channel and its ring,
  * until it is unmapped.
  *
- * Return: 0, -ENODEV (not mappable), -EINVAL or -ENOMEM.
+ * Return: 0, -ENODEV (not mappable), -EINVAL, -EPERM (PROT_EXEC) or
+ * -ENOMEM.
  */
 int chan_map_mmap(struct chan *ch, struct vm_area_struct *vma)
 {
@@ -190,6 +206,14 @@ int chan_map_mmap(struct chan *ch, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > ch->map_size)
 		return -EINVAL;
+	/* Memory the other side writes is never code. */
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	/*
+	 * Neither grown by mremap() (its tail would only fault) nor made
+	 * executable later, nor written into core dumps.
+	 */
+	chan_vma_flags(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYEXEC);
 	return vm_map_pages_zero(vma, ch->map_pages,
 				 ch->map_size >> PAGE_SHIFT);
 }

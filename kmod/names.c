@@ -3,33 +3,63 @@
  * chan: channel names and permissions.
  *
  * A named channel lives in the IPC namespace of its creator until it is
- * unlinked (or the module unloads), like a POSIX message queue; the name
- * table holds a reference to it.  Opening by name checks the caller's
- * credentials against the channel's owner, group and mode as for a file,
- * and CAP_IPC_OWNER in the namespace's user namespace overrides, as for
- * SysV IPC and POSIX message queues.
+ * unlinked, or until the namespace itself is gone (ns.c), like a POSIX
+ * message queue; the name table holds a reference to it.  The table is
+ * one hash table keyed by (namespace, name), so a lookup costs the same
+ * however many names other namespaces hold.  Opening by name checks the
+ * caller's credentials against the channel's owner, group and mode as for
+ * a file, and CAP_IPC_OWNER in the namespace's user namespace overrides,
+ * as for SysV IPC and POSIX message queues (effective ids, as ipcperms()
+ * uses).
+ *
+ * Names that begin with CHAN_KERNEL_PREFIX belong to kernel code
+ * (chan_kname()): user space may open them, never create them, so that
+ * no user can take a kernel name first and feed or drain a kernel peer.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/ctype.h>
 #include <linux/fs.h>
-#include <linux/hashtable.h>
 #include <linux/ipc_namespace.h>
-#include <linux/jhash.h>
 #include <linux/mutex.h>
 #include <linux/nsproxy.h>
+#include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "internal.h"
 
-static DEFINE_HASHTABLE(chan_names, 8);
+static const struct rhashtable_params chan_names_params = {
+	.key_len	= sizeof(struct chan_name_key),
+	.key_offset	= offsetof(struct chan, key),
+	.head_offset	= offsetof(struct chan, name_node),
+	.automatic_shrinking = true,
+};
+
+static struct rhashtable chan_names;
+/* Serialises adding and removing names against each other and lookups. */
 static DEFINE_MUTEX(chan_names_lock);
 
-static u32 chan_name_hash(const struct ipc_namespace *ns, const char *name)
+/**
+ * chan_name_valid() - is @name a well-formed channel name?
+ * @name: NUL-terminated, at most %CHAN_NAME_MAX bytes with the NUL
+ *
+ * A name is 1 to %CHAN_NAME_MAX - 1 visible ASCII characters (0x21 to
+ * 0x7e) other than '/': no spaces, no control or high bytes that would
+ * make two names look alike in a listing.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int chan_name_valid(const char *name)
 {
-	return jhash(name, strlen(name), hash_ptr(ns, 32));
+	size_t i, len = strnlen(name, CHAN_NAME_MAX);
+
+	if (!len || len == CHAN_NAME_MAX)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (name[i] < 0x21 || name[i] > 0x7e || name[i] == '/')
+			return -EINVAL;
+	return 0;
 }
 
 /**
@@ -37,61 +67,68 @@ static u32 chan_name_hash(const struct ipc_namespace *ns, const char *name)
  * @uname: user pointer to a NUL-terminated string
  * @name: buffer of %CHAN_NAME_MAX bytes
  *
- * A name is 1 to %CHAN_NAME_MAX - 1 printable characters without '/'.
- *
  * Return: 0, -EFAULT, -ENAMETOOLONG or -EINVAL.
  */
 int chan_name_get(const char __user *uname, char *name)
 {
 	long len = strncpy_from_user(name, uname, CHAN_NAME_MAX);
-	long i;
 
 	if (len < 0)
 		return len;
 	if (len == CHAN_NAME_MAX)
 		return -ENAMETOOLONG;
-	if (len == 0)
-		return -EINVAL;
-	for (i = 0; i < len; i++)
-		if (!isprint(name[i]) || name[i] == '/')
-			return -EINVAL;
-	return 0;
+	return chan_name_valid(name);
 }
 
-static struct chan *chan_name_find(const struct ipc_namespace *ns,
-				   const char *name)
+/**
+ * chan_name_kernel() - is @name reserved for kernel code?
+ * @name: a valid name
+ *
+ * Return: true if it begins with %CHAN_KERNEL_PREFIX.
+ */
+bool chan_name_kernel(const char *name)
 {
-	struct chan *ch;
+	return !strncmp(name, CHAN_KERNEL_PREFIX, strlen(CHAN_KERNEL_PREFIX));
+}
 
-	hash_for_each_possible(chan_names, ch, name_node,
-			       chan_name_hash(ns, name))
-		if (ch->ns == ns && !strcmp(ch->name, name))
-			return ch;
-	return NULL;
+static void chan_name_key(struct chan_name_key *k,
+			  const struct ipc_namespace *ns, const char *name)
+{
+	memset(k, 0, sizeof(*k));
+	k->ns = ns;
+	strscpy(k->name, name, sizeof(k->name));
 }
 
 /**
  * chan_name_add() - give @ch a name in its namespace
- * @ch: a new channel
- * @name: a name checked by chan_name_get()
+ * @ch: a channel that never had a name
+ * @name: a name checked by chan_name_valid()
  *
- * Return: 0, or -EEXIST if the namespace has a channel of that name.
+ * Context: process context, may sleep.
+ * Return: 0, -EEXIST if the namespace has a channel of that name, -EBUSY
+ * if @ch has or had a name, or -ENOMEM.
  */
 int chan_name_add(struct chan *ch, const char *name)
 {
-	int ret = 0;
+	int ret;
 
 	mutex_lock(&chan_names_lock);
-	if (chan_name_find(ch->ns, name)) {
-		ret = -EEXIST;
+	if (ch->key.name[0]) {
+		ret = -EBUSY;
 		goto unlock;
 	}
-	strscpy(ch->name, name, sizeof(ch->name));
+	chan_name_key(&ch->key, ch->ns, name);
+	ret = rhashtable_lookup_insert_fast(&chan_names, &ch->name_node,
+					    chan_names_params);
+	if (ret) {
+		memset(&ch->key, 0, sizeof(ch->key));
+		goto unlock;
+	}
 	chan_get(ch);
 	chan_end_get(ch, CHAN_ROLE_SEND);
 	chan_end_get(ch, CHAN_ROLE_RECV);
 	WRITE_ONCE(ch->named, true);
-	hash_add(chan_names, &ch->name_node, chan_name_hash(ch->ns, name));
+	chan_ns_named(ch, true);
 unlock:
 	mutex_unlock(&chan_names_lock);
 	return ret;
@@ -100,15 +137,18 @@ unlock:
 /* The caller then drops the table's reference with chan_put(). */
 static void chan_name_remove_locked(struct chan *ch)
 {
-	hash_del(&ch->name_node);
+	rhashtable_remove_fast(&chan_names, &ch->name_node, chan_names_params);
 	WRITE_ONCE(ch->named, false);
+	chan_ns_named(ch, false);
 	chan_end_put(ch, CHAN_ROLE_SEND);
 	chan_end_put(ch, CHAN_ROLE_RECV);
 }
 
 /**
- * chan_name_del() - take the name of @ch away again (undoes chan_name_add())
+ * chan_name_del() - take the name of @ch away, if it still has it
  * @ch: the channel
+ *
+ * Context: process context, may sleep.
  */
 void chan_name_del(struct chan *ch)
 {
@@ -123,18 +163,31 @@ void chan_name_del(struct chan *ch)
 		chan_put(ch);
 }
 
+static struct chan *chan_name_find(const struct ipc_namespace *ns,
+				   const char *name)
+{
+	struct chan_name_key k;
+
+	chan_name_key(&k, ns, name);
+	return rhashtable_lookup_fast(&chan_names, &k, chan_names_params);
+}
+
 /**
  * chan_name_lookup() - find a channel by name in the caller's namespace
  * @name: the name
+ * @kernel: find only a channel made by chan_kcreate()
  *
+ * Context: process context, may sleep.
  * Return: the channel with a reference the caller must put, or NULL.
  */
-struct chan *chan_name_lookup(const char *name)
+struct chan *chan_name_lookup(const char *name, bool kernel)
 {
 	struct chan *ch;
 
 	mutex_lock(&chan_names_lock);
 	ch = chan_name_find(current->nsproxy->ipc_ns, name);
+	if (ch && kernel && !ch->kernel)
+		ch = NULL;
 	if (ch)
 		chan_get(ch);
 	mutex_unlock(&chan_names_lock);
@@ -151,7 +204,8 @@ static bool chan_is_owner(struct chan *ch)
  * chan_name_unlink() - remove a name from the caller's namespace
  * @name: the name
  *
- * Only the owner (or CAP_IPC_OWNER) may unlink.  Open endpoints keep
+ * Only the owner (or CAP_IPC_OWNER over the namespace) may unlink, as for
+ * a POSIX message queue in a sticky directory.  Open endpoints keep
  * working; the channel is freed when the last of them closes.
  *
  * Return: 0, -ENOENT or -EACCES.
@@ -179,6 +233,17 @@ unlock:
 	return ret;
 }
 
+static int chan_mode_permits(struct chan *ch, int may)
+{
+	int granted = ch->mode;
+
+	if (uid_eq(current_euid(), ch->uid))
+		granted >>= 6;
+	else if (in_group_p(ch->gid))
+		granted >>= 3;
+	return (may & ~granted & 0007) == 0;
+}
+
 /**
  * chan_permission() - may the caller open @ch for @may?
  * @ch: the channel
@@ -188,17 +253,51 @@ unlock:
  */
 int chan_permission(struct chan *ch, int may)
 {
-	int granted = ch->mode;
-
-	if (uid_eq(current_euid(), ch->uid))
-		granted >>= 6;
-	else if (in_group_p(ch->gid))
-		granted >>= 3;
-	if ((may & ~granted & 0007) == 0)
-		return 0;
-	if (ns_capable(ch->ns->user_ns, CAP_IPC_OWNER))
+	if (chan_mode_permits(ch, may) ||
+	    ns_capable(ch->ns->user_ns, CAP_IPC_OWNER))
 		return 0;
 	return -EACCES;
+}
+
+/**
+ * chan_permission_noaudit() - chan_permission() for a mere look
+ * @ch: the channel
+ * @may: MAY_READ or MAY_WRITE
+ *
+ * As chan_permission(), without an audit record of a capability the
+ * caller does not use to open anything (a listing asks about every
+ * channel).
+ *
+ * Return: 0 or -EACCES.
+ */
+int chan_permission_noaudit(struct chan *ch, int may)
+{
+	if (chan_mode_permits(ch, may) ||
+	    ns_capable_noaudit(ch->ns->user_ns, CAP_IPC_OWNER))
+		return 0;
+	return -EACCES;
+}
+
+/**
+ * chan_names_init() - set up the name table
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int chan_names_init(void)
+{
+	return rhashtable_init(&chan_names, &chan_names_params);
+}
+
+static void chan_names_drop(void *ptr, void *arg)
+{
+	struct chan *ch = ptr;
+
+	/* Unload: nobody can look names up any more. */
+	WRITE_ONCE(ch->named, false);
+	chan_ns_named(ch, false);
+	chan_end_put(ch, CHAN_ROLE_SEND);
+	chan_end_put(ch, CHAN_ROLE_RECV);
+	chan_put(ch);
 }
 
 /**
@@ -206,14 +305,7 @@ int chan_permission(struct chan *ch, int may)
  */
 void chan_names_exit(void)
 {
-	struct hlist_node *tmp;
-	struct chan *ch;
-	int bkt;
-
 	mutex_lock(&chan_names_lock);
-	hash_for_each_safe(chan_names, bkt, tmp, ch, name_node) {
-		chan_name_remove_locked(ch);
-		chan_put(ch);
-	}
+	rhashtable_free_and_destroy(&chan_names, chan_names_drop, NULL);
 	mutex_unlock(&chan_names_lock);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chan: the channel object - allocation, references, closing for sending,
- * and the list of all channels that CHAN_IOC_LIST walks.
+ * chan: the channel object - allocation, references and closing for
+ * sending.
  */
 #include <linux/cred.h>
 #include <linux/export.h>
@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/nsproxy.h>
+#include <linux/overflow.h>
 #include <linux/proc_ns.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -18,8 +19,6 @@
 
 #include "internal.h"
 
-static LIST_HEAD(chan_all);
-static DEFINE_MUTEX(chan_all_lock);
 static atomic64_t chan_next_id = ATOMIC64_INIT(0);
 static struct workqueue_struct *chan_wq;
 
@@ -46,6 +45,29 @@ void chan_wake_all(struct chan *ch)
 		irq_work_queue(&ch->wake_work);
 }
 
+static void chan_calls_work(struct work_struct *work)
+{
+	struct chan *ch = container_of(work, struct chan, calls_work);
+
+	chan_calls_fail(ch);
+	chan_put(ch);
+}
+
+/*
+ * Fail every waiting call, from any context: the XArray's lock is a
+ * spinlock_t, which sleeps on PREEMPT_RT, so where waking is not allowed
+ * (a kernel receiver detaching in hardirq) a work item does it.
+ */
+static void chan_calls_fail_any(struct chan *ch)
+{
+	if (chan_may_wake_now()) {
+		chan_calls_fail(ch);
+		return;
+	}
+	chan_get(ch);
+	queue_work(chan_wq, &ch->calls_work);
+}
+
 /*
  * put_ipc_ns() is not exported by every kernel chan supports (6.1); the
  * namespace's own operations drop the reference the same way nsfs does.
@@ -59,33 +81,42 @@ static void chan_put_ipc_ns(struct ipc_namespace *ns)
 
 /**
  * chan_ring_bytes() - ring memory a channel of this shape needs
- * @capacity: requested capacity, at most 2^31 (0: one slot)
- * @msg_max: largest message
+ * @capacity: requested capacity, any u32 (0: one slot)
+ * @room: bytes a slot holds (chan_slot_room())
  *
- * Return: bytes, computed without overflow.
+ * Computed in 64 bits and checked, for any input: nothing is narrowed
+ * before the caller has compared the result with its limits.
+ *
+ * Return: bytes, or U64_MAX if they do not fit in 64 bits.
  */
-size_t chan_ring_bytes(u32 capacity, u32 msg_max)
+u64 chan_ring_bytes(u32 capacity, u64 room)
 {
-	u64 cap = roundup_pow_of_two(capacity ?: 1);
+	u64 cap = capacity <= 1 ? 1 : 1ULL << fls64((u64)capacity - 1);
+	u64 stride = (room + sizeof(struct chan_slot) + 7) & ~7ULL;
+	u64 bytes;
 
-	return (size_t)(cap * chan_ring_stride(msg_max));
+	if (check_mul_overflow(cap, stride, &bytes))
+		return U64_MAX;
+	return bytes;
 }
 
 /**
  * chan_create_bytes() - memory a channel created with @args is charged
- * @args: validated creation arguments
+ * @args: creation arguments (any values)
  *
  * Return: the ring's bytes; a mappable ring adds its header page and
- * rounds up to whole pages.
+ * rounds up to whole pages; U64_MAX if that does not fit in 64 bits.
  */
-size_t chan_create_bytes(const struct chan_create *args)
+u64 chan_create_bytes(const struct chan_create *args)
 {
-	size_t bytes = chan_ring_bytes(args->capacity,
-				       chan_slot_room(args->kind, args->msg_max));
+	u64 bytes = chan_ring_bytes(args->capacity,
+				    chan_slot_room(args->kind, args->msg_max));
 
-	if (args->flags & CHAN_MAPPABLE)
-		bytes = PAGE_SIZE + PAGE_ALIGN(bytes);
-	return bytes;
+	if (!(args->flags & CHAN_MAPPABLE))
+		return bytes;
+	if (bytes > U64_MAX - 2 * PAGE_SIZE)
+		return U64_MAX;
+	return PAGE_SIZE + round_up(bytes, PAGE_SIZE);
 }
 
 /**
@@ -128,8 +159,10 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 	mc = !(args->flags & CHAN_SINGLE_CONSUMER) ||
 	     args->policy == CHAN_POLICY_OVERWRITE ||
 	     args->kind == CHAN_KIND_RENDEZVOUS;
+	/* Validated: at most CHAN_MSG_SIZE_LIMIT + 8, so it fits. */
 	chan_ring_init(&ch->ring, slots, cap,
-		       chan_slot_room(args->kind, args->msg_max), mp, mc, 0);
+		       (u32)chan_slot_room(args->kind, args->msg_max), mp, mc,
+		       0);
 	ch->sent_plain = !mp && args->kind != CHAN_KIND_RENDEZVOUS;
 	if (args->kind == CHAN_KIND_BROADCAST)
 		chan_bcast_init(ch);
@@ -142,6 +175,7 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 	init_waitqueue_head(&ch->recv_wq);
 	init_waitqueue_head(&ch->send_wq);
 	init_irq_work(&ch->wake_work, chan_wake_work);
+	INIT_WORK(&ch->calls_work, chan_calls_work);
 	refcount_set(&ch->ref, 1);
 	ch->kind = args->kind;
 	ch->flags = args->flags & (CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER |
@@ -149,18 +183,26 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 	ch->policy = args->policy;
 	ch->capacity = args->kind == CHAN_KIND_RENDEZVOUS ? 0 : cap;
 	ch->msg_max = args->msg_max;
-	ch->mode = args->mode & 0777;
+	/* As mq_open() and shm_open() do. */
+	ch->mode = args->mode & 0777 & ~current_umask();
 	ch->uid = current_euid();
 	ch->gid = current_egid();
 	ch->ns = get_ipc_ns(current->nsproxy->ipc_ns);
+	ch->id = atomic64_inc_return(&chan_next_id);
+	if (chan_ns_add(ch))
+		goto put_ns;
 	ch->user = u;
 	ch->charged = bytes;
-	ch->id = atomic64_inc_return(&chan_next_id);
-
-	mutex_lock(&chan_all_lock);
-	list_add_tail(&ch->all, &chan_all);
-	mutex_unlock(&chan_all_lock);
 	return ch;
+
+put_ns:
+	chan_put_ipc_ns(ch->ns);
+	if (ch->map)
+		chan_map_free(ch);
+	else
+		kvfree(ch->ring.slots);
+	kfree(ch);
+	return NULL;
 }
 
 /**
@@ -176,10 +218,7 @@ EXPORT_SYMBOL_GPL(chan_get);
 static void chan_free(struct chan *ch)
 {
 	irq_work_sync(&ch->wake_work);
-	mutex_lock(&chan_all_lock);
-	list_del(&ch->all);
-	mutex_unlock(&chan_all_lock);
-
+	chan_ns_del(ch);
 	xa_destroy(&ch->calls);
 	chan_put_ipc_ns(ch->ns);
 	chan_user_uncharge(ch->user, ch->charged);
@@ -195,18 +234,31 @@ static void chan_free_work(struct work_struct *work)
 	chan_free(container_of(work, struct chan, free_work));
 }
 
+/*
+ * May the caller sleep, to free here?  Not in interrupt context, with
+ * interrupts or preemption off, under a spinlock, or inside an RCU
+ * read-side section - PREEMPT_RCU's leaves preemption on, so
+ * preemptible() alone would say yes there.  Without a preemption count
+ * there is no telling: always defer.
+ */
+static bool chan_may_sleep_now(void)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_COUNT) && in_task() &&
+	       !irqs_disabled() && !preempt_count() && !rcu_preempt_depth();
+}
+
 /**
  * chan_put() - drop a reference; the last one frees the channel
  * @ch: the channel
  *
- * Context: any.  Where the caller may not sleep, the last reference hands
- * the freeing to a workqueue.
+ * Context: any, an RCU read-side section included.  Where the caller
+ * may not sleep, the last reference hands the freeing to a workqueue.
  */
 void chan_put(struct chan *ch)
 {
 	if (!refcount_dec_and_test(&ch->ref))
 		return;
-	if (preemptible()) {
+	if (chan_may_sleep_now()) {
 		chan_free(ch);
 		return;
 	}
@@ -283,50 +335,8 @@ void chan_end_put(struct chan *ch, u32 role)
 			chan_close_send(ch);
 	} else if (atomic_dec_and_test(&ch->receivers)) {
 		if (ch->kind == CHAN_KIND_REQREP)
-			chan_calls_fail(ch);
+			chan_calls_fail_any(ch);
 		chan_map_state(ch);
 		chan_wake_all(ch);
 	}
-}
-
-/**
- * chan_list() - fill a listing of the channels of the caller's namespace
- * @l: the request; @l->count and @l->total are updated
- * @entries: user array of @l->count entries of @l->entry_size bytes
- *
- * Context: process context, may sleep.
- * Return: 0 or -EFAULT.
- */
-int chan_list(struct chan_list *l, void __user *entries)
-{
-	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
-	struct chan_info *info;
-	u32 n = 0, total = 0;
-	struct chan *ch;
-	int ret = 0;
-
-	info = kmalloc(sizeof(*info), GFP_KERNEL);
-	if (!info)
-		return -ENOMEM;
-
-	mutex_lock(&chan_all_lock);
-	list_for_each_entry(ch, &chan_all, all) {
-		if (ch->ns != ns)
-			continue;
-		total++;
-		if (n >= l->count)
-			continue;
-		chan_fill_info(ch, info, 0);
-		ret = chan_copy_struct_out(entries + (size_t)n * l->entry_size,
-					   l->entry_size, info, sizeof(*info));
-		if (ret)
-			break;
-		n++;
-	}
-	mutex_unlock(&chan_all_lock);
-
-	kfree(info);
-	l->count = n;
-	l->total = total;
-	return ret;
 }

@@ -47,15 +47,25 @@ enum {
 	CHAN_CALL_GONE,
 };
 
+/* Replies up to this size travel inside the call itself. */
+#define CHAN_REPLY_INLINE	128
+
 /**
  * struct chan_pending - one call waiting for its reply
  * @id: generation << 32 | index in &chan.calls
  * @ref: the caller's, plus a replying server's
  * @state: CHAN_CALL_*
- * @room: bytes @reply holds
+ * @room: the longest reply the caller takes
  * @len: the reply's length, once DONE
  * @wq: the caller sleeps here
- * @reply: the reply, copied in by the server
+ * @reply: the reply once DONE: @short_reply, or the server's kernel copy,
+ *	handed over
+ * @short_reply: room for a short reply
+ *
+ * A waiting call holds no buffer for its reply: the server copies the
+ * reply into the kernel before it claims the call, and a long reply's
+ * copy changes hands.  So callers waiting by the thousand pin a small
+ * structure each, not msg_max bytes.
  */
 struct chan_pending {
 	u64 id;
@@ -65,13 +75,15 @@ struct chan_pending {
 	u32 len;
 	wait_queue_head_t wq;
 	void *reply;
+	u8 short_reply[CHAN_REPLY_INLINE];
 };
 
 static void chan_pending_put(struct chan_pending *p)
 {
 	if (!refcount_dec_and_test(&p->ref))
 		return;
-	kvfree(p->reply);
+	if (p->reply != p->short_reply)
+		kvfree(p->reply);
 	kfree(p);
 }
 
@@ -85,11 +97,7 @@ static struct chan_pending *chan_pending_new(struct chan *ch, u32 room)
 	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return ERR_PTR(-ENOMEM);
-	p->reply = kvmalloc(max(room, 1U), GFP_KERNEL_ACCOUNT);
-	if (!p->reply) {
-		ret = -ENOMEM;
-		goto free_p;
-	}
+	p->reply = p->short_reply;
 	refcount_set(&p->ref, 1);
 	init_waitqueue_head(&p->wq);
 	p->room = room;
@@ -97,13 +105,16 @@ static struct chan_pending *chan_pending_new(struct chan *ch, u32 room)
 	ret = xa_alloc_cyclic_irq(&ch->calls, &idx, NULL, xa_limit_32b,
 				  &ch->call_next, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
-		goto free_reply;
+		goto free_p;
+	/*
+	 * An id names its slot and a 32-bit generation: a stale reply can
+	 * reach a later call only if that call took the same slot after
+	 * exactly a multiple of 2^32 calls in between (review F21).
+	 */
 	p->id = (u64)(u32)atomic_inc_return(&ch->call_gen) << 32 | idx;
 	xa_store_irq(&ch->calls, idx, p, GFP_KERNEL_ACCOUNT);
 	return p;
 
-free_reply:
-	kvfree(p->reply);
 free_p:
 	kfree(p);
 	return ERR_PTR(ret);
@@ -222,9 +233,18 @@ long chan_ioctl_call(struct chan_ep *ep, struct file *file,
 		return -EINVAL;
 	if (c.req_len > ch->msg_max)
 		return -EMSGSIZE;
+	/*
+	 * A single producer's promise covers the whole call, request and
+	 * reply: a second concurrent caller is refused.
+	 */
+	if ((ch->flags & CHAN_SINGLE_PRODUCER) &&
+	    atomic_cmpxchg(&ch->call_busy, 0, 1))
+		return -EBUSY;
 	p = chan_pending_new(ch, min(c.reply_len, ch->msg_max));
-	if (IS_ERR(p))
-		return PTR_ERR(p);
+	if (IS_ERR(p)) {
+		ret = PTR_ERR(p);
+		goto unbusy;
+	}
 	ret = chan_call_do(ch, p, &c, file->f_flags & O_NONBLOCK);
 	xa_erase_irq(&ch->calls, (u32)p->id);
 	if (ret >= 0 && put_user((u32)ret, &uarg->reply_len))
@@ -232,13 +252,19 @@ long chan_ioctl_call(struct chan_ep *ep, struct file *file,
 	if (put_user(p->id, &uarg->id) && ret >= 0)
 		ret = -EFAULT;
 	chan_pending_put(p);
+unbusy:
+	if (ch->flags & CHAN_SINGLE_PRODUCER)
+		/* Pairs with the cmpxchg() of the next caller. */
+		atomic_set_release(&ch->call_busy, 0);
 	/* Never restarted: the server may have seen the request. */
 	return ret == -ERESTARTSYS ? -EINTR : ret;
 }
 
-/* Hand a reply already in kernel memory to call @id. */
-static int chan_reply_kernel(struct chan *ch, u64 id, const void *buf,
-			     u32 len)
+/*
+ * Hand a reply already in kernel memory to call @id; a long one's buffer
+ * *@buf (kvmalloc()ed) passes to the call, and *@buf becomes NULL.
+ */
+static int chan_reply_kernel(struct chan *ch, u64 id, void **buf, u32 len)
 {
 	struct chan_pending *p;
 	int ret = -ENOENT;
@@ -260,7 +286,12 @@ static int chan_reply_kernel(struct chan *ch, u64 id, const void *buf,
 		return ret;
 
 	chan_delay(CHAN_DP_REPLY);
-	memcpy(p->reply, buf, len);
+	if (len <= sizeof(p->short_reply)) {
+		memcpy(p->short_reply, *buf, len);
+	} else {
+		p->reply = *buf;
+		*buf = NULL;
+	}
 	p->len = len;
 	/* Pairs with atomic_read_acquire() in chan_call_wait(). */
 	atomic_set_release(&p->state, CHAN_CALL_DONE);
@@ -268,9 +299,6 @@ static int chan_reply_kernel(struct chan *ch, u64 id, const void *buf,
 	chan_pending_put(p);
 	return 0;
 }
-
-/* Replies up to this size are copied in on the stack. */
-#define CHAN_REPLY_STACK	128
 
 /**
  * chan_reply_one() - answer one call
@@ -288,20 +316,62 @@ static int chan_reply_kernel(struct chan *ch, u64 id, const void *buf,
  */
 int chan_reply_one(struct chan *ch, u64 id, const void __user *buf, u32 len)
 {
-	char stack[CHAN_REPLY_STACK];
+	u8 stack[CHAN_REPLY_INLINE];
 	void *kbuf = stack;
 	int ret;
 
 	if (len > sizeof(stack)) {
-		kbuf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		kbuf = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!kbuf)
 			return -ENOMEM;
 	}
 	ret = copy_from_user(kbuf, buf, len) ? -EFAULT :
-	      chan_reply_kernel(ch, id, kbuf, len);
+	      chan_reply_kernel(ch, id, &kbuf, len);
 	if (kbuf != stack)
 		kvfree(kbuf);
 	return ret;
+}
+
+/* Is call @id still waiting for its reply? */
+static bool chan_call_waiting(struct chan *ch, u64 id)
+{
+	struct chan_pending *p;
+	bool waiting;
+
+	xa_lock_irq(&ch->calls);
+	p = xa_load(&ch->calls, (u32)id);
+	waiting = p && p->id == id &&
+		  atomic_read(&p->state) == CHAN_CALL_WAITING;
+	xa_unlock_irq(&ch->calls);
+	return waiting;
+}
+
+/**
+ * chan_serve_recv() - receive the next request a caller still waits for
+ * @ch: a request/reply channel
+ * @to: room for the request
+ * @timeout: as for chan_recv_iter()
+ * @id: out: the request's call id
+ *
+ * A request whose caller timed out, was interrupted or died before a
+ * server took it is skipped and counted (&chan_info.cancelled), so that no
+ * server works for a caller that is gone.  A caller may still give up
+ * once its request is taken; its reply then fails with %ENOENT.
+ *
+ * Return: as for chan_recv_iter().
+ */
+ssize_t chan_serve_recv(struct chan *ch, struct iov_iter *to, long *timeout,
+			u64 *id)
+{
+	ssize_t ret;
+
+	for (;;) {
+		ret = chan_recv_queue_id(ch, to, timeout, id);
+		if (ret <= 0 || chan_call_waiting(ch, *id))
+			return ret;
+		atomic64_inc(&ch->cancelled);
+		iov_iter_revert(to, ret);
+	}
 }
 
 /**

@@ -881,7 +881,7 @@ ssize_t chan_ep_recv(struct chan_ep *ep, struct iov_iter *to, long *timeout,
 	if (ep->sub)
 		return chan_recv_bcast(ep->ch, ep->sub, to, timeout);
 	if (ep->ch->kind == CHAN_KIND_REQREP)
-		return id ? chan_recv_queue_id(ep->ch, to, timeout, id) :
+		return id ? chan_serve_recv(ep->ch, to, timeout, id) :
 			    -EINVAL;
 	return chan_recv_iter(ep->ch, to, timeout);
 }

@@ -12,7 +12,7 @@ echo "bench: running chanbench in a 2-vCPU TCG guest of $rel ..."
 # B8: the chan_k2k_prod sample (a kthread) produces; chanbench drains it.
 k2k=build/kmod-linux-headers-$rel/kmod/samples/chan_k2k_prod.ko
 tools/vm/run.sh -q -r "$rel" -o "$out" -t 1800 -- \
-	sh -c "build/tools/chanbench ${CHANBENCH_ARGS:-} --b8 b8 --b8-cmd 'insmod $k2k name=b8 count=${CHANBENCH_B8_COUNT:-200000}' --json /run/chan-out/results.json > /run/chan-out/results.md && rmmod chan_k2k_prod"
+	sh -c "build/tools/chanbench ${CHANBENCH_ARGS:-} --b8 kernel.b8 --b8-cmd 'insmod $k2k name=kernel.b8 count=${CHANBENCH_B8_COUNT:-200000}' --json /run/chan-out/results.json > /run/chan-out/results.md && rmmod chan_k2k_prod"
 cp "$out/results.json" bench/results.json
 {
 	echo "Measured by \`make bench\` on $(date -u +%Y-%m-%d): Linux $rel guest,"

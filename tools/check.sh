@@ -67,6 +67,28 @@ install_check() {
 		echo "not ok - make install puts chan.ko under /lib/modules"
 	fi
 	rm -rf "$d"
+	# The mode of /dev/chan is dev_mode's alone (chan(4), SECURITY).
+	if grep -v '^#' tools/udev/60-chan.rules | grep -q 'MODE'; then
+		echo "not ok - the udev rule sets no MODE"
+	else
+		echo "ok - the udev rule sets no MODE"
+	fi
+	if PKG_CONFIG_PATH=build/lib pkg-config --cflags --libs libchan |
+		grep -q -- '-lchan'; then
+		echo "ok - pkg-config finds libchan in the build tree"
+	else
+		echo "not ok - pkg-config finds libchan in the build tree"
+	fi
+	if build/tools/chan-pcap -h >/dev/null 2>&1; then
+		echo "ok - chan-pcap -h exits 0"
+	else
+		echo "not ok - chan-pcap -h exits 0"
+	fi
+	if build/tools/chan-pcap --no-such-option >/dev/null 2>&1; then
+		echo "not ok - chan-pcap refuses an unknown option"
+	else
+		echo "ok - chan-pcap refuses an unknown option"
+	fi
 }
 
 host_tap model tools/model/check.sh
@@ -75,7 +97,7 @@ host_tap dkms tools/dkms-check.sh
 host_tap install install_check
 
 # One guest: label, kernel image, module tree ("none": built in), chan.ko,
-# extra kernel command line.
+# extra kernel command line, "32" to run the 32-bit selftests too.
 guest() {
 	local label=$1 image=$2 moddir=$3 ko=$4 out=$top/build/vm/check-$1 rc
 	local p f s try
@@ -84,7 +106,7 @@ guest() {
 		rm -f "$out/counts"	# never count an earlier run's results
 		tools/vm/run.sh -q -i "$image" -m "$moddir" -K "$ko" -o "$out" \
 			-A "${5:-}" -t 2400 -- tools/vm/run-selftests.sh \
-			"${CHECK_FILTER:-.}"
+			"${CHECK_FILTER:-.}" "${6:-}"
 		rc=$?
 		# A kernel that dies booting, before chan.ko was even loaded
 		# (TCG rarely trips over early code patching), boots once more.
@@ -112,9 +134,12 @@ guest() {
 for k in $kernels; do
 	case $k in
 	debian)
+		# The 32-bit callers (compat_ioctl) run on the newest only.
+		newest=$(tools/kernels.sh | tail -n1)
 		for rel in $(tools/kernels.sh); do
 			guest "$rel" "/boot/vmlinuz-$rel" "/lib/modules/$rel" \
-				"$top/build/kmod-linux-headers-$rel/kmod/chan.ko"
+				"$top/build/kmod-linux-headers-$rel/kmod/chan.ko" \
+				"" "$([ "$rel" = "$newest" ] && echo 32)"
 		done
 		;;
 	kasan|kcsan)

@@ -50,5 +50,6 @@ int chan_krecv_batch(struct chan *ch, struct chan_kmsg *msgs,
 		     unsigned int n, long timeout);
 void chan_kclose(struct chan *ch);
 u64 chan_id(const struct chan *ch);
+u32 chan_kind(const struct chan *ch);
 
 #endif /* _LINUX_CHAN_H */

@@ -17,9 +17,23 @@ static unsigned int count = 1000;
 module_param(count, uint, 0644);
 MODULE_PARM_DESC(count, "Messages to send per attach");
 
+/* No faster than this: a shorter period floods a CPU with interrupts. */
+#define IRQTEST_PERIOD_MIN_US	10
+
+static int period_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, IRQTEST_PERIOD_MIN_US,
+				     USEC_PER_SEC);
+}
+
+static const struct kernel_param_ops period_ops = {
+	.set = period_set,
+	.get = param_get_uint,
+};
+
 static unsigned int period_us = 200;
-module_param(period_us, uint, 0644);
-MODULE_PARM_DESC(period_us, "Timer period in microseconds");
+module_param_cb(period_us, &period_ops, &period_us, 0644);
+MODULE_PARM_DESC(period_us, "Timer period in microseconds, 10 to 1000000");
 
 static unsigned int sent;
 module_param(sent, uint, 0444);

@@ -11,7 +11,7 @@
 
 #include "chan_k2k.h"
 
-static char *name = "k2k";
+static char *name = "kernel.k2k";
 module_param(name, charp, 0444);
 MODULE_PARM_DESC(name, "Name of the channel to create");
 

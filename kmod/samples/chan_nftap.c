@@ -5,7 +5,11 @@
  * created and handed over by writing a send descriptor's number to the
  * attach_fd parameter (tools/chan-pcap does this and writes a pcap file).
  * The hook never sleeps and never holds the packet back: when the channel
- * is full the packet is counted in @dropped and goes on its way.
+ * is full the packet is counted in @dropped and goes on its way.  Only a
+ * queue channel is taken (a broadcast channel's full check walks every
+ * subscriber, here in softirq).  When the reader is gone (a send fails
+ * with EPIPE) the tap disarms itself, and it holds no reference on the
+ * network namespace: a namespace that goes away disarms it too.
  */
 #include <linux/chan.h>
 #include <linux/in.h>
@@ -18,6 +22,7 @@
 #include <linux/percpu.h>
 #include <linux/skbuff.h>
 #include <linux/timekeeping.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 
 #include "chan_nftap.h"
@@ -40,12 +45,21 @@ static unsigned int snaplen = 256;
 module_param(snaplen, uint, 0644);
 MODULE_PARM_DESC(snaplen, "Bytes of each packet to capture (max 4096)");
 
-static unsigned long captured;
-module_param(captured, ulong, 0444);
-MODULE_PARM_DESC(captured, "Packets captured (read-only)");
+/* Counted on every CPU at once: atomic, read through the parameters. */
+static atomic_long_t captured, dropped;
 
-static unsigned long dropped;
-module_param(dropped, ulong, 0444);
+static int counter_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
+}
+
+static const struct kernel_param_ops counter_ops = {
+	.get = counter_get,
+};
+
+module_param_cb(captured, &counter_ops, &captured, 0444);
+MODULE_PARM_DESC(captured, "Packets captured (read-only)");
+module_param_cb(dropped, &counter_ops, &dropped, 0444);
 MODULE_PARM_DESC(dropped, "Packets not captured: channel full (read-only)");
 
 struct nftap_buf {
@@ -55,7 +69,11 @@ struct nftap_buf {
 
 static DEFINE_MUTEX(attach_lock);
 static struct chan *tap;
-static struct net *tap_net;
+static struct net *tap_net;	/* not counted: see nftap_net_exit() */
+static unsigned long tap_gen;	/* counts attaches */
+static unsigned long gone_gen;	/* the attach whose reader went away */
+static void nftap_gone(struct work_struct *work);
+static DECLARE_WORK(gone_work, nftap_gone);
 static struct nf_hook_ops tap_ops;
 static struct nftap_buf __percpu *scratch;
 static unsigned int tap_proto, tap_port, tap_snap;
@@ -82,6 +100,7 @@ static unsigned int nftap_hook(void *priv, struct sk_buff *skb,
 	const struct iphdr *iph;
 	struct nftap_buf *b;
 	u32 caplen;
+	int ret;
 
 	iph = skb_header_pointer(skb, skb_network_offset(skb), sizeof(_iph),
 				 &_iph);
@@ -94,11 +113,19 @@ static unsigned int nftap_hook(void *priv, struct sk_buff *skb,
 	b->hdr.tstamp_ns = ktime_get_real_ns();
 	b->hdr.len = ntohs(iph->tot_len);
 	b->hdr.caplen = caplen;
-	if (skb_copy_bits(skb, skb_network_offset(skb), b->data, caplen) ||
-	    chan_ksend(tap, b, sizeof(b->hdr) + caplen, 0) < 0)
-		WRITE_ONCE(dropped, dropped + 1);
-	else
-		WRITE_ONCE(captured, captured + 1);
+	ret = skb_copy_bits(skb, skb_network_offset(skb), b->data, caplen);
+	if (!ret)
+		ret = chan_ksend(tap, b, sizeof(b->hdr) + caplen, 0);
+	if (ret >= 0) {
+		atomic_long_inc(&captured);
+	} else {
+		atomic_long_inc(&dropped);
+		/* Nobody reads any more: disarm, from process context. */
+		if (ret == -EPIPE) {
+			WRITE_ONCE(gone_gen, tap_gen);
+			schedule_work(&gone_work);
+		}
+	}
 	local_bh_enable();
 	return NF_ACCEPT;
 }
@@ -122,7 +149,7 @@ static void nftap_detach(void)
 	if (!tap)
 		return;
 	nf_unregister_net_hook(tap_net, &tap_ops);	/* waits for hooks */
-	put_net(tap_net);
+	tap_net = NULL;
 	chan_detach(tap, CHAN_ROLE_SEND);
 	chan_put(tap);
 	tap = NULL;
@@ -140,6 +167,11 @@ static int nftap_attach(int fd)
 	ch = chan_fdget(fd, CHAN_ROLE_SEND);
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
+	if (chan_kind(ch) != CHAN_KIND_QUEUE) {
+		chan_detach(ch, CHAN_ROLE_SEND);
+		chan_put(ch);
+		return -EINVAL;
+	}
 	tap_proto = proto;
 	tap_port = port;
 	tap_snap = snaplen;
@@ -150,16 +182,40 @@ static int nftap_attach(int fd)
 		.priority = NF_IP_PRI_FIRST,
 	};
 	tap = ch;
-	tap_net = get_net(current->nsproxy->net_ns);
+	tap_gen++;	/* before the hook can see the channel */
+	/* Alive: we run in it; nftap_net_exit() hears of its end. */
+	tap_net = current->nsproxy->net_ns;
 	ret = nf_register_net_hook(tap_net, &tap_ops);
 	if (ret) {
-		put_net(tap_net);
+		tap_net = NULL;
 		chan_detach(ch, CHAN_ROLE_SEND);
 		chan_put(ch);
 		tap = NULL;
 	}
 	return ret;
 }
+
+/* The reader went away: disarm, unless the tap was re-armed since. */
+static void nftap_gone(struct work_struct *work)
+{
+	mutex_lock(&attach_lock);
+	if (tap && READ_ONCE(gone_gen) == tap_gen)
+		nftap_detach();
+	mutex_unlock(&attach_lock);
+}
+
+/* A network namespace goes away: a tap armed in it goes with it. */
+static void nftap_net_exit(struct net *net)
+{
+	mutex_lock(&attach_lock);
+	if (tap && tap_net == net)
+		nftap_detach();
+	mutex_unlock(&attach_lock);
+}
+
+static struct pernet_operations nftap_net_ops = {
+	.exit = nftap_net_exit,
+};
 
 static int attach_set(const char *val, const struct kernel_param *kp)
 {
@@ -199,8 +255,15 @@ MODULE_PARM_DESC(attach_fd,
 
 static int __init nftap_init(void)
 {
+	int ret;
+
 	scratch = alloc_percpu(struct nftap_buf);
-	return scratch ? 0 : -ENOMEM;
+	if (!scratch)
+		return -ENOMEM;
+	ret = register_pernet_subsys(&nftap_net_ops);
+	if (ret)
+		free_percpu(scratch);
+	return ret;
 }
 
 static void __exit nftap_exit(void)
@@ -208,6 +271,8 @@ static void __exit nftap_exit(void)
 	mutex_lock(&attach_lock);
 	nftap_detach();
 	mutex_unlock(&attach_lock);
+	cancel_work_sync(&gone_work);
+	unregister_pernet_subsys(&nftap_net_ops);
 	free_percpu(scratch);
 }
 

@@ -571,12 +571,12 @@ FIXTURE_TEARDOWN(stress)
 
 TEST_F_TIMEOUT(stress, block_1_to_4_one_million_in_order, 900)
 {
-	bc_stress(_metadata, CHAN_POLICY_BLOCK, 1000000);
+	bc_stress(_metadata, CHAN_POLICY_BLOCK, scaled(1000000));
 }
 
 TEST_F_TIMEOUT(stress, overwrite_1_to_4_losses_counted_exactly, 900)
 {
-	bc_stress(_metadata, CHAN_POLICY_OVERWRITE, 200000);
+	bc_stress(_metadata, CHAN_POLICY_OVERWRITE, scaled(200000));
 }
 
 /* Subscribers come and go while a producer sends: each sees a run. */
@@ -632,7 +632,7 @@ TEST_F_TIMEOUT(stress, subscribe_races_send, 600)
 		ASSERT_EQ(0, pthread_create(&t[k], NULL, bc_churn, &c[k]));
 	}
 	/* r itself never reads: drain it alongside to keep room. */
-	for (i = 0; i < 200000; i++) {
+	for (i = 0; i < scaled(200000); i++) {
 		uint32_t v;
 
 		ASSERT_EQ(0, send_u32(s, i));

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -100,6 +101,22 @@ static inline int as_user(uid_t uid, gid_t gid, int (*fn)(const char *),
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+/*
+ * @n scaled by CHAN_TEST_SCALE percent (default 100).  The guests of the
+ * debug kernels, whose race windows the delay points hold open, run the
+ * long soaks at a tenth (tools/vm/run-selftests.sh).
+ */
+static inline unsigned long scaled(unsigned long n)
+{
+	const char *s = getenv("CHAN_TEST_SCALE");
+	unsigned long pct = s ? strtoul(s, NULL, 10) : 100;
+
+	if (!pct || pct > 100)
+		pct = 100;
+	n = n * pct / 100;
+	return n ? n : 1;
 }
 
 /* Number of open descriptors of this process. */

@@ -55,8 +55,10 @@ TEST_F(dev, version_reports_abi_and_features)
 {
 	struct chan_version v;
 
+	/* Output fields may hold anything; reserved words must be zero. */
 	memset(&v, 0xff, sizeof(v));
 	v.size = sizeof(v);
+	v.__reserved[0] = v.__reserved[1] = 0;
 	ASSERT_EQ(0, ioctl(self->fd, CHAN_IOC_VERSION, &v));
 	EXPECT_EQ(sizeof(v), v.size);
 	EXPECT_EQ(CHAN_ABI_VERSION, v.abi_version);
@@ -74,8 +76,13 @@ TEST_F(dev, version_zero_fills_a_larger_caller_struct)
 	struct chan_version *v = (void *)buf;
 	size_t i;
 
+	/* Bytes the kernel does not know must be zero, in and out. */
 	memset(buf, 0xaa, sizeof(buf));
 	v->size = sizeof(buf);
+	v->__reserved[0] = v->__reserved[1] = 0;
+	ASSERT_EQ(-1, ioctl(self->fd, CHAN_IOC_VERSION, buf));
+	EXPECT_EQ(E2BIG, errno);
+	memset(buf + sizeof(*v), 0, sizeof(buf) - sizeof(*v));
 	ASSERT_EQ(0, ioctl(self->fd, CHAN_IOC_VERSION, buf));
 	EXPECT_EQ(CHAN_ABI_VERSION, v->abi_version);
 	for (i = sizeof(*v); i < sizeof(buf); i++)

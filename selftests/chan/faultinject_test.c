@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Fault-injection walk: for every path that allocates (create, named
- * create, open by name, list, send), fail the Nth fault site of the call
+ * create, the first channel of a new IPC namespace, open by name, list,
+ * send), fail the Nth fault site of the call
  * (slab, page allocator, user copy) for N = 1, 2, ... until the call gets
  * through.  Each failure must be a clean errno that leaves nothing behind:
  * no descriptor, no channel, no name.  Needs CONFIG_FAULT_INJECTION (the
  * debug kernel); skipped elsewhere.
  */
+#include <sched.h>
 #include <sys/syscall.h>
 
 #include <sys/mman.h>
@@ -83,7 +85,7 @@ static uint32_t list_total(int dev)
 
 enum op {
 	OP_CREATE, OP_CREATE_NAMED, OP_OPEN, OP_LIST, OP_SEND, OP_RECV,
-	OP_SUBSCRIBE, OP_CALL, OP_CREATE_MAPPED,
+	OP_SUBSCRIBE, OP_CALL, OP_CREATE_MAPPED, OP_CREATE_NS,
 };
 
 struct ctx {
@@ -91,6 +93,8 @@ struct ctx {
 	int rfd, sfd;		/* a named channel for OP_OPEN and I/O */
 	int brfd, bsfd;		/* a broadcast channel for OP_SUBSCRIBE */
 	int qrfd, qsfd;		/* a request/reply channel for OP_CALL */
+	int nth;		/* the fault armed */
+	int ipcns;		/* the IPC namespace the fixture's name is in */
 	char name[32];
 };
 
@@ -207,6 +211,24 @@ static int do_op(struct ctx *c, enum op op, char *name, int *left)
 		if (!ret)
 			close(rfd);
 		return ret;
+	case OP_CREATE_NS:
+		/*
+		 * The first channel of a new IPC namespace: its record and
+		 * its name.  The namespace itself is made disarmed.
+		 */
+		fail_nth(0);
+		if (unshare(CLONE_NEWIPC))
+			return -errno;
+		fail_nth(c->nth);
+		ret = chan_make(c->dev, 0, 0, 4, 64, name, 0600, &rfd, &sfd);
+		*left = nth_left();
+		fail_nth(0);
+		if (!ret) {
+			close(rfd);
+			close(sfd);
+			ioctl(c->dev, CHAN_IOC_UNLINK, &u);
+		}
+		return ret;
 	case OP_CREATE_MAPPED:
 		ret = fi_create_mapped(c->dev);
 		*left = nth_left();
@@ -234,6 +256,8 @@ FIXTURE_SETUP(walk)
 		SKIP(return, "no fail-nth: kernel without CONFIG_FAULT_INJECTION");
 	self->c.dev = chan_dev_open();
 	ASSERT_LE(0, self->c.dev);
+	self->c.ipcns = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->c.ipcns);
 	snprintf(self->c.name, sizeof(self->c.name), "fi.%d", getpid());
 	ASSERT_EQ(0, chan_make(self->c.dev, CHAN_NONBLOCK, 0, 8, 64,
 			       self->c.name, 0600, &self->c.rfd,
@@ -252,7 +276,10 @@ FIXTURE_TEARDOWN(walk)
 	if (nth_fd < 0)
 		return;
 	fail_nth(0);
-	ioctl(self->c.dev, CHAN_IOC_UNLINK, &u);
+	/* OP_CREATE_NS left this process in a namespace of its own. */
+	EXPECT_EQ(0, setns(self->c.ipcns, CLONE_NEWIPC));
+	EXPECT_EQ(0, ioctl(self->c.dev, CHAN_IOC_UNLINK, &u));
+	close(self->c.ipcns);
 	close(self->c.rfd);
 	close(self->c.sfd);
 	close(self->c.brfd);
@@ -283,6 +310,7 @@ static void walk(struct __test_metadata *_metadata, struct ctx *c, enum op op)
 		if (op == OP_RECV && i.depth == 0)
 			ASSERT_EQ(5, write(c->sfd, "fault", 5));
 
+		c->nth = n;
 		fail_nth(n);
 		ret = do_op(c, op, name, &left);
 		if (left > 0) {
@@ -298,7 +326,8 @@ static void walk(struct __test_metadata *_metadata, struct ctx *c, enum op op)
 		}
 		/* Nothing left behind. */
 		EXPECT_EQ(fds, count_fds());
-		EXPECT_EQ(chans, list_total(c->dev));
+		/* A new namespace starts empty, and must stay so. */
+		EXPECT_EQ(op == OP_CREATE_NS ? 0 : chans, list_total(c->dev));
 		ASSERT_EQ(0, chan_info_get(c->rfd, &i));
 		if (op == OP_SEND)
 			EXPECT_EQ(sent, i.sent);
@@ -318,5 +347,6 @@ TEST_F_TIMEOUT(walk, recv, 600) { walk(_metadata, &self->c, OP_RECV); }
 TEST_F_TIMEOUT(walk, subscribe, 600) { walk(_metadata, &self->c, OP_SUBSCRIBE); }
 TEST_F_TIMEOUT(walk, call, 600) { walk(_metadata, &self->c, OP_CALL); }
 TEST_F_TIMEOUT(walk, create_mapped, 600) { walk(_metadata, &self->c, OP_CREATE_MAPPED); }
+TEST_F_TIMEOUT(walk, create_in_a_new_namespace, 600) { walk(_metadata, &self->c, OP_CREATE_NS); }
 
 TEST_HARNESS_MAIN

@@ -311,6 +311,27 @@ static void op_map(uint64_t *s)
 	map_put(slot, m);
 }
 
+/* @cmd is not a command: only ENOTTY (or EBADF for a bad descriptor). */
+static void op_variant(uint64_t *s, unsigned long cmd, void *buf,
+		       const unsigned long *cmds, unsigned int n)
+{
+	unsigned int k;
+	long r;
+
+	int fd = __atomic_load_n(&fds[rnd(s) % NFDS], __ATOMIC_RELAXED);
+
+	for (k = 0; k < n; k++)
+		if (cmds[k] == (uint32_t)cmd)
+			return;		/* the flip made another real one */
+	/* /dev/chan or an endpoint (or a closed slot: EBADF). */
+	r = ioctl(rnd(s) % 2 || fd < 0 ? dev_fd : fd, cmd, buf);
+	__atomic_fetch_add(&calls_done, 1, __ATOMIC_RELAXED);
+	if (r >= 0 || (errno != ENOTTY && errno != EBADF)) {
+		__atomic_fetch_add(&bad_errno, 1, __ATOMIC_RELAXED);
+		last_bad_errno = r >= 0 ? 0 : errno;
+	}
+}
+
 static void op_ioctl(uint64_t *s)
 {
 	static const unsigned long cmds[] = {
@@ -358,7 +379,7 @@ static void op_ioctl(uint64_t *s)
 		    (uint64_t)l->count * l->entry_size > sizeof(buf) - 64)
 			l->count = (sizeof(buf) - 64) / l->entry_size;
 	}
-	switch (rnd(s) % 4) {
+	switch (rnd(s) % 5) {
 	case 0:
 		cmd = _IOC(rnd(s) % 4, CHAN_IOC_MAGIC, rnd(s) % 32,
 			   rnd(s) % 512);
@@ -366,6 +387,14 @@ static void op_ioctl(uint64_t *s)
 	case 1:
 		cmd = (unsigned long)rnd(s);
 		break;
+	case 2:
+		/*
+		 * A real command with other direction or size bits is no
+		 * command at all (seccomp filters match exact numbers).
+		 */
+		cmd = cmds[rnd(s) % (sizeof(cmds) / sizeof(cmds[0]))];
+		return op_variant(s, cmd ^ ((1 + rnd(s) % 0xffff) << 16), buf,
+				  cmds, sizeof(cmds) / sizeof(cmds[0]));
 	default:
 		cmd = cmds[rnd(s) % (sizeof(cmds) / sizeof(cmds[0]))];
 	}

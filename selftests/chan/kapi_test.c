@@ -104,6 +104,17 @@ TEST_F_TIMEOUT(irq, hardirq_sender_delivers_every_message_in_order, 300)
 	close(rfd);
 }
 
+/* F19: the period has a floor, so that root cannot flood a CPU either. */
+TEST_F(irq, the_timer_period_has_a_floor)
+{
+	EXPECT_NE(0, write_int(IRQ "period_us", 0));
+	EXPECT_NE(0, write_int(IRQ "period_us", 9));
+	EXPECT_EQ(100, read_long(IRQ "period_us"));
+	EXPECT_EQ(0, write_int(IRQ "period_us", 10));
+	EXPECT_EQ(10, read_long(IRQ "period_us"));
+	EXPECT_EQ(0, write_int(IRQ "period_us", 100));
+}
+
 TEST_F(irq, attach_checks_the_descriptor_and_its_role)
 {
 	int rfd, sfd, null = open("/dev/null", O_WRONLY);

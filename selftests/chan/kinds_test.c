@@ -640,7 +640,7 @@ TEST(rendezvous_four_producers_each_in_order)
 
 TEST(rendezvous_withdrawals_race_takes_nothing_lost_or_doubled)
 {
-	rdv_run(_metadata, 4, 100000, 0);
+	rdv_run(_metadata, 4, scaled(100000), 0);
 }
 
 TEST_HARNESS_MAIN

@@ -576,26 +576,26 @@ TEST_F_TIMEOUT(mmap, stream_mapped_both_ends, 300)
 {
 	struct chan_info info;
 
-	stream(_metadata, &self->p, -1, &self->c, -1, 1000000);
+	stream(_metadata, &self->p, -1, &self->c, -1, scaled(1000000));
 	ASSERT_EQ(0, chan_info_get(self->rfd, &info));
 	EXPECT_EQ(0, info.depth);
 	EXPECT_EQ(0, info.rejects);
-	EXPECT_EQ(1000000U, self->c.h->head);
+	EXPECT_EQ(scaled(1000000), self->c.h->head);
 }
 
 TEST_F_TIMEOUT(mmap, stream_mapped_to_read, 300)
 {
-	stream(_metadata, &self->p, -1, &self->c, self->rfd, 200000);
-	EXPECT_EQ(200000U, self->c.h->head);
+	stream(_metadata, &self->p, -1, &self->c, self->rfd, scaled(200000));
+	EXPECT_EQ(scaled(200000), self->c.h->head);
 }
 
 TEST_F_TIMEOUT(mmap, stream_write_to_mapped, 300)
 {
 	struct chan_info info;
 
-	stream(_metadata, &self->p, self->sfd, &self->c, -1, 200000);
+	stream(_metadata, &self->p, self->sfd, &self->c, -1, scaled(200000));
 	ASSERT_EQ(0, chan_info_get(self->rfd, &info));
-	EXPECT_EQ(200000, info.sent);
+	EXPECT_EQ(scaled(200000), info.sent);
 	EXPECT_EQ(0, info.rejects);
 }
 
@@ -692,6 +692,7 @@ TEST(open_by_name_needs_read_and_write)
 	char name[48];
 
 	ASSERT_LE(0, dev);
+	umask(0);	/* the modes below are the modes meant (chan(4)) */
 	snprintf(name, sizeof(name), "mmap.perm.%d", getpid());
 	u.name = (uintptr_t)name;
 	ASSERT_EQ(0, chan_make(dev, CHAN_SINGLE_PRODUCER |
@@ -865,7 +866,7 @@ TEST_F_TIMEOUT(mmap, scribbler_cannot_hurt_the_kernel, 120)
 	fcntl(self->rfd, F_SETFL, O_NONBLOCK);
 	fcntl(self->sfd, F_SETFL, O_NONBLOCK);
 	ASSERT_EQ(0, pthread_create(&t, NULL, scribble, &sc));
-	for (i = 0; i < 200000; i++, ops++) {
+	for (i = 0; i < scaled(200000); i++, ops++) {
 		switch (i % 5) {
 		case 0:
 		case 1:

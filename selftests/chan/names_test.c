@@ -204,6 +204,7 @@ static int chmod_by_recreate(int dev, const char *name, uint32_t mode,
 
 TEST_F(names, other_users_are_checked_against_the_mode)
 {
+	umask(0);	/* the modes below are the modes meant (chan(4)) */
 	/* 0600 root:root - nobody gets nothing. */
 	EXPECT_EQ(EACCES, as_user(NOBODY, NOBODY, try_open_recv, self->name));
 	EXPECT_EQ(EACCES, as_user(NOBODY, NOBODY, try_open_send, self->name));

@@ -29,8 +29,8 @@ echo "1..15"
 
 # Kernel to kernel, consumer unloaded first, then producer first.
 for order in cons-first prod-first; do
-	insmod "$S/chan_k2k_prod.ko" name=k2k.$order count=20000
-	insmod "$S/chan_k2k_cons.ko" name=k2k.$order
+	insmod "$S/chan_k2k_prod.ko" name=kernel.k2k.$order count=20000
+	insmod "$S/chan_k2k_cons.ko" name=kernel.k2k.$order
 	wait_for chan_k2k_cons done Y
 	expect "k2k ($order): every message arrived, in order" \
 		"20000 0 Y" "$(param chan_k2k_cons received) $(param chan_k2k_cons errors) $(param chan_k2k_cons done)"
@@ -43,27 +43,27 @@ for order in cons-first prod-first; do
 done
 
 # Unloading the consumer while the producer is still blocked sending.
-insmod "$S/chan_k2k_prod.ko" name=k2k.busy count=1000000
-insmod "$S/chan_k2k_cons.ko" name=k2k.busy
+insmod "$S/chan_k2k_prod.ko" name=kernel.k2k.busy count=1000000
+insmod "$S/chan_k2k_cons.ko" name=kernel.k2k.busy
 sleep 0.5
 rmmod chan_k2k_cons && rmmod chan_k2k_prod
 expect "k2k: unloading mid-stream is safe" 0 $?
 
 # A kernel producer feeding user space through a name.
-insmod "$S/chan_k2k_prod.ko" name=k2k.user count=50
+insmod "$S/chan_k2k_prod.ko" name=kernel.k2k.user count=50
 wait_for chan_k2k_prod sent 50
-got=$("$C" recv -x k2k.user | wc -l)
+got=$("$C" recv -x kernel.k2k.user | wc -l)
 expect "kernel producer -> chanctl recv: 50 messages" 50 "$got"
-first=$("$C" recv -x k2k.user -n 1)
+first=$("$C" recv -x kernel.k2k.user -n 1)
 expect "after draining, nothing is left" "" "$first"
 rmmod chan_k2k_prod
 expect "the channel goes with the producer's name" "" \
-	"$("$C" ls | grep -w k2k.user)"
+	"$("$C" ls | grep -w kernel.k2k.user)"
 
 # The netfilter tap: built wherever the kernel has netfilter.
 if [ ! -f "$S/chan_nftap.ko" ]; then
 	for t in udp-count udp-addrs udp-payloads tshark-udp tcp-payload \
-		tshark-tcp tap-detached; do
+		tshark-tcp tap-detached queue-only disarms-without-reader; do
 		if [ -d /proc/sys/net/netfilter ] ||
 			grep -qw nf_register_net_hook /proc/kallsyms; then
 			nok "nftap $t: chan_nftap.ko was not built"
@@ -127,5 +127,48 @@ syn=$(tshark -r /tmp/tcp.pcap -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' \
 	-T fields -e tcp.dstport 2>/dev/null)
 expect "nftap: tshark parses the SYN to port 5556" 5556 "$syn"
 expect "nftap: detached after capture" 0 "$(param chan_nftap attach_fd)"
+
+# Only a queue channel is taken; a tap whose reader died without
+# detaching (SIGKILL) disarms itself at the next packet.
+python3 - <<'PY' >/tmp/nftap.py.out 2>&1
+import fcntl, os, socket, struct, time
+CREATE = (3 << 30) | (64 << 16) | (0xC4 << 8) | 0x01
+def make(kind):
+    dev = os.open("/dev/chan", os.O_RDWR)
+    c = bytearray(struct.pack("<IIIIIIIIQiiQQ", 64, kind, 0, 0, 8, 4200,
+                              0, 0, 0, -1, -1, 0, 0))
+    fcntl.ioctl(dev, CREATE, c)
+    return struct.unpack_from("<ii", c, 40)
+def attach(fd):                    # unbuffered: the write's errno is ours
+    p = os.open("/sys/module/chan_nftap/parameters/attach_fd", os.O_WRONLY)
+    try:
+        os.write(p, str(fd).encode())
+    finally:
+        os.close(p)
+r, s = make(4)                     # broadcast
+try:
+    attach(s)
+    print("broadcast accepted")
+except OSError as e:
+    print("broadcast refused", e.errno)
+P = "/sys/module/chan_nftap/parameters/"
+open(P + "proto", "w").write("17")
+open(P + "port", "w").write("5557")
+r, s = make(1)                     # queue
+attach(s)
+os.close(r)                        # the reader goes, the tap stays armed
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.sendto(b"nobody-reads", ("127.0.0.1", 5557))
+for i in range(50):
+    if open("/sys/module/chan_nftap/parameters/attach_fd").read().strip() == "0":
+        print("disarmed"); break
+    time.sleep(0.1)
+else:
+    print("still armed")
+PY
+expect "nftap: a broadcast channel is refused" "broadcast refused 22" \
+	"$(sed -n 1p /tmp/nftap.py.out)"
+expect "nftap: disarms once its reader is gone" "disarmed" \
+	"$(sed -n 2p /tmp/nftap.py.out)"
 rmmod chan_nftap
 exit $failed

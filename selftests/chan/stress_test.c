@@ -16,7 +16,6 @@
 #define NPROD		4
 #define NCONS		4
 #define TOTAL		1000000
-#define PER_PROD	(TOTAL / NPROD)
 #define MSG_MAX		64
 
 struct msg {
@@ -155,7 +154,7 @@ static struct board *board_new(uint32_t nprod)
 	if (b == MAP_FAILED)
 		return NULL;
 	b->nprod = nprod;
-	b->per = TOTAL / nprod;
+	b->per = scaled(TOTAL) / nprod;
 	return b;
 }
 
@@ -165,7 +164,7 @@ static void run_threads(struct __test_metadata *_metadata, uint32_t flags,
 	struct worker pw[NPROD], cw[NCONS];
 	pthread_t pt[NPROD], ct[NCONS];
 	int dev = chan_dev_open(), rfd, sfd, k;
-	uint32_t per = TOTAL / nprod;
+	uint32_t per = scaled(TOTAL) / nprod;
 	struct board *b = board_new(nprod);
 
 	ASSERT_NE(NULL, b);
@@ -237,7 +236,7 @@ TEST_F_TIMEOUT(stress, processes_4x4_mpmc_one_million, 900)
 			continue;
 		if (k < NPROD) {
 			close(rfd);
-			produce(sfd, k, PER_PROD, b);
+			produce(sfd, k, scaled(TOTAL) / NPROD, b);
 		} else {
 			close(sfd);
 			consume(rfd, b);
@@ -250,7 +249,7 @@ TEST_F_TIMEOUT(stress, processes_4x4_mpmc_one_million, 900)
 		failed += !WIFEXITED(status) || WEXITSTATUS(status);
 	}
 	EXPECT_EQ(0, failed);
-	check_board(_metadata, b, NPROD, PER_PROD, rfd);
+	check_board(_metadata, b, NPROD, scaled(TOTAL) / NPROD, rfd);
 	close(rfd);
 	close(dev);
 	munmap(b, sizeof(*b));

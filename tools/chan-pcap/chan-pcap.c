@@ -59,6 +59,8 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+#define USAGE "usage: chan-pcap -w FILE [-c COUNT] [-t SECONDS]\n"
+
 int main(int argc, char **argv)
 {
 	struct chan_create c = {
@@ -75,16 +77,21 @@ int main(int argc, char **argv)
 	int opt, dev, ret;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "w:c:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:c:t:h")) != -1) {
 		switch (opt) {
 		case 'w': out = optarg; break;
 		case 'c': count = atol(optarg); break;
 		case 't': secs = atof(optarg); break;
-		default: out = NULL; optind = argc + 1; break;
+		case 'h':
+			printf("%s", USAGE);
+			return 0;
+		default:
+			fprintf(stderr, "%s", USAGE);
+			return 2;
 		}
 	}
 	if (!out || optind != argc) {
-		fprintf(stderr, "usage: chan-pcap -w FILE [-c COUNT] [-t SECONDS]\n");
+		fprintf(stderr, "%s", USAGE);
 		return 2;
 	}
 	snap = param_read(PARAM "snaplen");

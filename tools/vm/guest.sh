@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs inside the guest, chrooted into the host's root (read-only).
+# Runs inside the guest, in the host's root (read-only) moved over /.
 # Sets up writable mounts, loads chan.ko, runs the job's command, unloads
 # the module and records dmesg, taint and the exit status in the output
 # share.  The host treats a missing status file as a failure.

@@ -17,6 +17,10 @@
 #   -q         do not echo the guest console
 #   --kvm      use KVM instead of TCG
 #
+# Guests boot with tsc=reliable: under TCG on a loaded host the clocksource
+# watchdog can otherwise mark the TSC unstable mid-run, and guests have died
+# while the kernel re-patched sched_clock (a test-bed failure, not chan's).
+#
 # Fails on: a non-zero command status, a kernel panic, a timeout, a missing
 # exit status, rmmod failing, a taint other than O/E, and any BUG:,
 # WARNING:, KASAN:, UBSAN:, Call Trace, Oops or INFO: line in the guest's
@@ -75,7 +79,7 @@ EOS
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$cpus" -m "$mem"
 	-display none -monitor none -serial stdio -no-reboot
 	-kernel "$image" -initrd "$initrd"
-	-append "console=ttyS0 panic=-1 oops=panic log_buf_len=8M quiet $cmdline"
+	-append "console=ttyS0 panic=-1 oops=panic log_buf_len=8M quiet tsc=reliable $cmdline"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$out,mount_tag=chanout,security_model=none,multidevs=remap")
 

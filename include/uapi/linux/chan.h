@@ -23,6 +23,14 @@
 #define CHAN_NAME_MAX		64
 
 /**
+ * define CHAN_KERNEL_PREFIX - names that begin with this are kernel code's
+ *
+ * A channel created by CHAN_IOC_CREATE may not take such a name
+ * (%EPERM); CHAN_IOC_OPEN opens it like any other.
+ */
+#define CHAN_KERNEL_PREFIX	"kernel."
+
+/**
  * enum chan_feature - capability bits reported in &chan_version.features
  * @CHAN_FEAT_QUEUE: the queue kind (SPSC, MPSC, SPMC, MPMC)
  * @CHAN_FEAT_POLICY: full-channel policies (&enum chan_policy)
@@ -107,8 +115,11 @@ enum chan_feature {
  *	last receive endpoint closes, every call waiting for its reply fails
  *	at once with %ECONNRESET (a call that could not queue its request
  *	gets %EPIPE).  A caller that times out, is interrupted or dies
- *	leaves nothing behind.  Policies: %CHAN_POLICY_BLOCK or
- *	%CHAN_POLICY_FAIL.
+ *	leaves nothing behind: a request no server has taken yet is skipped
+ *	by the servers' receives (&chan_info.cancelled counts them).  On a
+ *	%CHAN_SINGLE_PRODUCER channel a second call while one is in
+ *	progress, request and reply, gets %EBUSY.  Policies:
+ *	%CHAN_POLICY_BLOCK or %CHAN_POLICY_FAIL.
  */
 enum chan_kind {
 	CHAN_KIND_QUEUE		= 1,
@@ -305,6 +316,8 @@ struct chan_unlink {
  *	channel, else 0
  * @rejects: times the kernel found the shared positions or a slot length
  *	of a mapped ring invalid (see &struct chan_ring_hdr)
+ * @cancelled: request/reply: requests no server received because their
+ *	caller had timed out, been interrupted or died before one took it
  * @__reserved: zero
  *
  * On a %CHAN_MAPPABLE channel @sent, @received, @send_waits and
@@ -340,7 +353,8 @@ struct chan_info {
 	char name[CHAN_NAME_MAX];
 	__u64 map_size;
 	__u64 rejects;
-	__u64 __reserved[2];
+	__u64 cancelled;
+	__u64 __reserved;
 };
 
 /**
