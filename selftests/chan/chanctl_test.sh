@@ -3,6 +3,7 @@
 # chanctl end to end: create, ls, send, recv, stat, rm round trips, hex,
 # stdin, friendly errors and exit codes.
 top=$(cd "$(dirname "$0")/../.." && pwd)
+T=${TMPDIR:-/tmp}	# /run/tmp when the project itself lives in /tmp (guest.sh)
 C=$top/build/tools/chanctl
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n $1"; }
@@ -21,9 +22,9 @@ q=ctl.$$
 echo "TAP version 13"
 echo "1..22"
 "$C" create "$q" -c 4 -m 32 -M 0640; expect "create exits 0" 0 $?
-"$C" create "$q" 2>/tmp/ctl.err; expect "create again exits 1" 1 $?
+"$C" create "$q" 2>"$T/ctl.err"; expect "create again exits 1" 1 $?
 expect "create again says why" \
-	"chanctl: cannot create channel '$q': File exists" "$(cat /tmp/ctl.err)"
+	"chanctl: cannot create channel '$q': File exists" "$(cat "$T/ctl.err")"
 "$C" send "$q" one "two words"; expect "send exits 0" 0 $?
 printf 'three\nfour\n' | "$C" send "$q"
 expect "recv prints each message on a line" \
@@ -34,30 +35,30 @@ expect "ls shows name, owner, mode, policy, capacity" \
 	"$(echo "$line" | awk '{print $2, $3, $4, $5, $6, $7, $8, $9, $10}')"
 "$C" send -x "$q" 00ff41; expect "send -x exits 0" 0 $?
 expect "recv -x prints hex" "00ff41" "$("$C" recv -x "$q")"
-"$C" send "$q" 0123456789012345678901234567890123 2>/tmp/ctl.err
+"$C" send "$q" 0123456789012345678901234567890123 2>"$T/ctl.err"
 expect "an oversized message is refused" \
 	"chanctl: cannot send to channel '$q': Message too long" \
-	"$(cat /tmp/ctl.err)"
+	"$(cat "$T/ctl.err")"
 expect "stat piped prints one header and one row" 2 \
 	"$("$C" stat "$q" -n 1 | wc -l)"
 setpriv --reuid=65534 --regid=65534 --clear-groups "$C" send "$q" x \
-	2>/tmp/ctl.err
+	2>"$T/ctl.err"
 expect "another user is refused with exit 1" 1 $?
 expect "the refusal names channel and reason" \
 	"chanctl: cannot open channel '$q': Permission denied" \
-	"$(cat /tmp/ctl.err)"
+	"$(cat "$T/ctl.err")"
 "$C" rm "$q"; expect "rm exits 0" 0 $?
-"$C" recv "$q" 2>/tmp/ctl.err
+"$C" recv "$q" 2>"$T/ctl.err"
 expect "a removed channel is gone" \
 	"chanctl: cannot open channel '$q': No such file or directory" \
-	"$(cat /tmp/ctl.err)"
+	"$(cat "$T/ctl.err")"
 "$C" create "$q.r" -k rendezvous; expect "create -k rendezvous exits 0" 0 $?
 expect "ls shows a rendezvous channel with capacity 0" "rendezvous 0" \
 	"$("$C" ls | awk -v n="$q.r" '$2 == n {print $3, $7}')"
 "$C" rm "$q.r"
-"$C" create "$q.k" -k bogus 2>/tmp/ctl.err
+"$C" create "$q.k" -k bogus 2>"$T/ctl.err"
 expect "an unknown kind exits 2 and says so" \
-	"2 chanctl: unknown kind 'bogus'" "$? $(cat /tmp/ctl.err)"
+	"2 chanctl: unknown kind 'bogus'" "$? $(cat $T/ctl.err)"
 "$C" create "$q.m" --mmap -c 8; expect "create --mmap exits 0" 0 $?
 "$C" send "$q.m" mapped ring
 expect "a mappable channel carries messages" "$(printf 'mapped\nring')" \

@@ -4,6 +4,7 @@
 # order), a kernel producer feeding user space, and the netfilter tap
 # captured to a pcap file that tshark must read.
 top=$(cd "$(dirname "$0")/../.." && pwd)
+T=${TMPDIR:-/tmp}	# /run/tmp when the project itself lives in /tmp (guest.sh)
 S=$(dirname "${CHAN_KO:?}")/samples
 C=$top/build/tools/chanctl
 n=0 failed=0
@@ -74,7 +75,7 @@ if [ ! -f "$S/chan_nftap.ko" ]; then
 	exit $failed
 fi
 insmod "$S/chan_nftap.ko" proto=17 port=5555 snaplen=128
-"$top/build/tools/chan-pcap" -w /tmp/udp.pcap -c 10 -t 60 2>/tmp/pcap.err &
+"$top/build/tools/chan-pcap" -w $T/udp.pcap -c 10 -t 60 2>"$T/pcap.err" &
 pcap=$!
 for k in $(seq 1 100); do
 	[ "$(param chan_nftap attach_fd)" != 0 ] && break
@@ -88,22 +89,22 @@ for i in range(10):
 PY
 wait $pcap
 expect "nftap: chan-pcap wrote 10 UDP packets" \
-	"chan-pcap: 10 packets written to /tmp/udp.pcap, 0 dropped by the tap" \
-	"$(tail -n1 /tmp/pcap.err)"
-fields=$(tshark -r /tmp/udp.pcap -T fields -e ip.src -e ip.dst -e udp.dstport \
+	"chan-pcap: 10 packets written to $T/udp.pcap, 0 dropped by the tap" \
+	"$(tail -n1 $T/pcap.err)"
+fields=$(tshark -r $T/udp.pcap -T fields -e ip.src -e ip.dst -e udp.dstport \
 	2>/dev/null | sort -u)
 expect "nftap: tshark sees loopback addresses and port 5555" \
 	"$(printf '127.0.0.1\t127.0.0.1\t5555')" "$fields"
-payloads=$(tshark -r /tmp/udp.pcap -T fields -e data.data 2>/dev/null |
+payloads=$(tshark -r $T/udp.pcap -T fields -e data.data 2>/dev/null |
 	xxd -r -p | tr -d '\n')
 expect "nftap: payloads pkt-0 .. pkt-9 in order" \
 	"pkt-0pkt-1pkt-2pkt-3pkt-4pkt-5pkt-6pkt-7pkt-8pkt-9" "$payloads"
 expect "nftap: tshark counts 10 packets" 10 \
-	"$(tshark -r /tmp/udp.pcap 2>/dev/null | wc -l)"
+	"$(tshark -r $T/udp.pcap 2>/dev/null | wc -l)"
 rmmod chan_nftap
 
 insmod "$S/chan_nftap.ko" proto=6 port=5556 snaplen=256
-"$top/build/tools/chan-pcap" -w /tmp/tcp.pcap -t 8 2>/tmp/pcap.err &
+"$top/build/tools/chan-pcap" -w $T/tcp.pcap -t 8 2>"$T/pcap.err" &
 pcap=$!
 for k in $(seq 1 100); do
 	[ "$(param chan_nftap attach_fd)" != 0 ] && break
@@ -120,17 +121,17 @@ c = socket.create_connection(("127.0.0.1", 5556)); c.sendall(b"hello-tcp")
 c.recv(100); c.close(); t.join()
 PY
 wait $pcap
-tcp=$(tshark -r /tmp/tcp.pcap -T fields -e tcp.payload 2>/dev/null |
+tcp=$(tshark -r $T/tcp.pcap -T fields -e tcp.payload 2>/dev/null |
 	xxd -r -p | tr -d '\n')
 expect "nftap: TCP payloads in both directions" "hello-tcphello-back" "$tcp"
-syn=$(tshark -r /tmp/tcp.pcap -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' \
+syn=$(tshark -r $T/tcp.pcap -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' \
 	-T fields -e tcp.dstport 2>/dev/null)
 expect "nftap: tshark parses the SYN to port 5556" 5556 "$syn"
 expect "nftap: detached after capture" 0 "$(param chan_nftap attach_fd)"
 
 # Only a queue channel is taken; a tap whose reader died without
 # detaching (SIGKILL) disarms itself at the next packet.
-python3 - <<'PY' >/tmp/nftap.py.out 2>&1
+python3 - <<'PY' >"$T/nftap.py.out" 2>&1
 import fcntl, os, socket, struct, time
 CREATE = (3 << 30) | (64 << 16) | (0xC4 << 8) | 0x01
 def make(kind):
@@ -167,8 +168,8 @@ else:
     print("still armed")
 PY
 expect "nftap: a broadcast channel is refused" "broadcast refused 22" \
-	"$(sed -n 1p /tmp/nftap.py.out)"
+	"$(sed -n 1p $T/nftap.py.out)"
 expect "nftap: disarms once its reader is gone" "disarmed" \
-	"$(sed -n 2p /tmp/nftap.py.out)"
+	"$(sed -n 2p $T/nftap.py.out)"
 rmmod chan_nftap
 exit $failed

@@ -4,6 +4,7 @@
 # stressors pointed at /dev/chan, and memory and scheduler pressure while
 # the chan stress test (1M messages, checked for loss) runs.
 top=$(cd "$(dirname "$0")/../.." && pwd)
+T=${TMPDIR:-/tmp}	# /run/tmp when the project itself lives in /tmp (guest.sh)
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 nok() { n=$((n + 1)); failed=1; echo "not ok $n $1"; }
@@ -17,28 +18,28 @@ echo "1..3"
 secs=${CHAN_STRESSNG_SECS:-20}
 # stress-ng needs a writable working directory; the test tree is shared
 # read-only from the host.
-cd /tmp || exit 1
+cd "$T" || exit 1
 
-if stress-ng --temp-path /tmp --dev 2 --dev-file /dev/chan \
-	--timeout "${secs}s" --metrics-brief >/tmp/stressng-dev.log 2>&1 &&
-	grep -q 'successful run completed' /tmp/stressng-dev.log; then
+if stress-ng --temp-path "$T" --dev 2 --dev-file /dev/chan \
+	--timeout "${secs}s" --metrics-brief >"$T/stressng-dev.log" 2>&1 &&
+	grep -q 'successful run completed' $T/stressng-dev.log; then
 	ok "stress-ng --dev on /dev/chan"
 else
-	sed 's/^/# /' /tmp/stressng-dev.log
+	sed 's/^/# /' $T/stressng-dev.log
 	nok "stress-ng --dev on /dev/chan"
 fi
 
 # The pressure runs for longer than the stress test can take; it must
 # still be running when the test ends, or the test ran without pressure.
-stress-ng --temp-path /tmp --vm 1 --vm-bytes 256M --yield 1 --cpu 1 \
-	--timeout 3600s >/tmp/stressng-bg.log 2>&1 &
+stress-ng --temp-path "$T" --vm 1 --vm-bytes 256M --yield 1 --cpu 1 \
+	--timeout 3600s >"$T/stressng-bg.log" 2>&1 &
 bg=$!
-if "$top/build/selftests/stress_test" >/tmp/stressng-chan.log 2>&1 &&
+if "$top/build/selftests/stress_test" >"$T/stressng-chan.log" 2>&1 &&
 	kill -0 "$bg" 2>/dev/null; then
 	ok "chan stress test under memory and scheduler pressure"
 else
-	sed 's/^/# /' /tmp/stressng-bg.log
-	sed 's/^/# /' /tmp/stressng-chan.log
+	sed 's/^/# /' $T/stressng-bg.log
+	sed 's/^/# /' $T/stressng-chan.log
 	nok "chan stress test under memory and scheduler pressure"
 fi
 kill "$bg" 2>/dev/null

@@ -15,7 +15,7 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 # A tmpfs over /tmp would hide a project that lives under /tmp.
 case "$CHAN_PROJECT/" in
-/tmp/*) mkdir -p /run/tmp; export TMPDIR=/run/tmp ;;
+/tmp/*) mkdir -p -m 1777 /run/tmp; export TMPDIR=/run/tmp ;;
 *) mount -t tmpfs tmpfs /tmp ;;
 esac
 ip link set lo up 2>/dev/null
