@@ -235,6 +235,7 @@ static void chan_info_describe(struct chan_info *info)
 	info->send_waits = 0;
 	info->recv_waits = 0;
 	info->rejects = 0;
+	info->cancelled = 0;
 }
 
 /* Entries filled under the lock, then copied out without it. */
