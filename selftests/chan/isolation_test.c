@@ -139,7 +139,7 @@ static long pin_and_exit(uid_t uid, int name_it)
 	do {
 		usleep(50000);
 		left = (meminfo_kb("Shmem") - base) >> 10;
-	} while (left > SHM_MIB / 4 && now_ms() < end);
+	} while (left >= SHM_MIB / 4 && now_ms() < end);
 	/* Others' shared memory may have gone meanwhile: none is left. */
 	return left < 0 ? 0 : left;
 }
