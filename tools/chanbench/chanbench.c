@@ -17,14 +17,21 @@
  *   B8 kernel producer -> user consumer: --b8 NAME --b8-cmd CMD runs CMD
  *      (which loads a kernel producer into the channel NAME, such as
  *      kmod/samples/chan_k2k_prod) and drains NAME with read() to its end
+ *   B9 memory per channel: kernel memory (free memory and Slab) per idle
+ *      object and per object holding one 64-byte message, for 1000 chan
+ *      queues, pipes, eventfd pairs and AF_UNIX SOCK_SEQPACKET pairs; a
+ *      table of its own
  *
  * chan runs in each of its modes: read()/write(), the batched ioctls, and
  * libchan over a mapped ring (CHAN_MAPPABLE).  Producers and consumers are
  * separate processes.  Every row reports
  * messages/s, MB/s, latency percentiles (where measured) and CPU time per
- * message; --json writes one object per row.
+ * message (B9: bytes per object); --json writes one object per row.
  *
  *   chanbench [--quick] [--scale N] [--json FILE] [--b8 NAME --b8-cmd CMD]
+ *             [--only B1,B2,...]
+ *
+ * --only runs just the scenarios named (B1 to B9, comma-separated).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -73,6 +80,15 @@ static struct row rows[256];
 static int nrows;
 static int quick;
 static long scale = 1;
+
+/* B9 rows: kernel bytes per object, medians over B9_REPS rounds. */
+struct mem_row {
+	const char *transport;
+	double idle, one_msg, slab_idle, slab_one_msg;
+};
+
+static struct mem_row mem_rows[8];
+static int nmem_rows;
 
 static uint64_t now_ns(void)
 {
@@ -750,7 +766,7 @@ static void b7(enum transport t, long us)
 static void write_json(const char *path)
 {
 	FILE *f = fopen(path, "w");
-	int i;
+	int i, n = nrows + nmem_rows;
 
 	if (!f)
 		die(path);
@@ -766,7 +782,16 @@ static void write_json(const char *path)
 			r->scenario, r->transport, r->mode, r->msg_size,
 			r->batch, r->producers, r->msgs_per_sec, r->mb_per_sec,
 			r->p50_ns, r->p99_ns, r->p999_ns, r->cpu_ns_per_msg,
-			i + 1 < nrows ? "," : "");
+			i + 1 < n ? "," : "");
+	}
+	for (i = 0; i < nmem_rows; i++) {
+		struct mem_row *m = &mem_rows[i];
+
+		fprintf(f, "  {\"scenario\": \"B9\", \"transport\": \"%s\", "
+			"\"idle_bytes\": %.0f, \"one_msg_bytes\": %.0f, "
+			"\"slab_idle_bytes\": %.0f, \"slab_one_msg_bytes\": %.0f}%s\n",
+			m->transport, m->idle, m->one_msg, m->slab_idle,
+			m->slab_one_msg, nrows + i + 1 < n ? "," : "");
 	}
 	fprintf(f, "]\n");
 	fclose(f);
@@ -777,6 +802,8 @@ static void print_table(void)
 {
 	int i, j;
 
+	if (!nrows)
+		return;
 	printf("| scenario | transport | mode | batch | size | producers | msg/s | vs pipe (B5: vs unix, B6: vs eventfd) | MB/s | p50 us | p99 us | p99.9 us | CPU ns/msg |\n");
 	printf("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (i = 0; i < nrows; i++) {
@@ -844,6 +871,352 @@ static void b8(const char *name, const char *cmd)
 	rows[nrows - 1].mode = "kthread -> read()";
 }
 
+/*
+ * B9: kernel memory per object.  B9_N objects of one transport are created
+ * and then each given one 64-byte message, with free memory sampled
+ * before, in between and after: the drop in free memory (and the growth
+ * of Slab) divided by B9_N is what one object costs, idle and holding its
+ * message.  Free memory is MemFree of /proc/meminfo plus the pages on the
+ * per-CPU free lists (see pcp_pages()).  The figures are system-wide, so
+ * whatever else allocates or frees meanwhile shows up in them; each figure
+ * is the median of B9_REPS rounds.
+ */
+#define B9_N		1000
+#define B9_REPS		3
+#define B9_MSG		64
+
+enum b9_transport { B9_CHAN, B9_PIPE, B9_EVENTFD, B9_SEQPACKET, B9_COUNT };
+static const char *const b9_name[] = {
+	"chan", "pipe", "eventfd pair", "unix-seqpacket",
+};
+
+/* Object i's descriptors are [2i] (written to) and [2i + 1]; -1 unused. */
+static int b9_fds[2 * B9_N];
+static char b9_msg[B9_MSG];
+static char b9_meminfo[8192], b9_zoneinfo[4096];
+
+/* Free memory (MemFree and the per-CPU lists), MemFree alone, Slab. */
+struct b9_sample {
+	long free_kb, memfree_kb, slab_kb;
+};
+
+/*
+ * Pages on the per-CPU free lists, the "count:" lines of /proc/zoneinfo;
+ * -1 if it cannot be read.  MemFree leaves them out, and they hold tens of
+ * megabytes on a large machine: a page freed by one round goes there and
+ * the next round's allocations take it back without MemFree moving.
+ */
+static long pcp_pages(void)
+{
+	char *buf = b9_zoneinfo;
+	size_t have = 0;
+	char *p, *nl;
+	long sum = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/zoneinfo", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf + have,
+			 sizeof(b9_zoneinfo) - 1 - have)) > 0) {
+		have += n;
+		buf[have] = 0;
+		for (p = buf; (nl = strchr(p, '\n')); p = nl + 1) {
+			*nl = 0;
+			p += strspn(p, " \t");
+			if (!strncmp(p, "count:", 6))
+				sum += atol(p + 6);
+		}
+		have = buf + have - p;
+		memmove(buf, p, have);
+	}
+	close(fd);
+	return n < 0 ? -1 : sum;
+}
+
+/* The value of the /proc/meminfo line @key, in kB; -1 if missing. */
+static long meminfo_kb(const char *key)
+{
+	const char *p = strstr(b9_meminfo, key);
+
+	return p ? atol(p + strlen(key)) : -1;
+}
+
+/*
+ * Sample free memory and Slab once earlier work has settled: sync(), a
+ * tenth of a second for RCU callbacks to free what they hold, and (as
+ * root) a read of /proc/sys/vm/stat_refresh, which folds every CPU's
+ * pending counter deltas into the totals that /proc/meminfo shows.
+ */
+static int b9_sample(struct b9_sample *s)
+{
+	ssize_t n, len = 0;
+	long pcp;
+	int fd;
+
+	sync();
+	usleep(100000);
+	fd = open("/proc/sys/vm/stat_refresh", O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, b9_meminfo, sizeof(b9_meminfo));
+		close(fd);
+	}
+	fd = open("/proc/meminfo", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, b9_meminfo + len,
+			 sizeof(b9_meminfo) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	b9_meminfo[len] = 0;
+	s->memfree_kb = meminfo_kb("\nMemFree:");
+	s->slab_kb = meminfo_kb("\nSlab:");
+	if (n < 0 || s->memfree_kb < 0 || s->slab_kb < 0) {
+		errno = EIO;
+		return -1;
+	}
+	pcp = pcp_pages();
+	s->free_kb = s->memfree_kb;
+	if (pcp > 0)
+		s->free_kb += pcp * (sysconf(_SC_PAGESIZE) / 1024);
+	return 0;
+}
+
+/* Make one object of @t (a chan queue through @dev) into @fd[0], @fd[1]. */
+static int b9_create(enum b9_transport t, int dev, int *fd)
+{
+	struct chan_create c = {
+		.size = sizeof(c), .kind = CHAN_KIND_QUEUE,
+		.capacity = 16, .msg_max = B9_MSG,
+	};
+	int p[2];
+
+	switch (t) {
+	case B9_CHAN:
+		if (ioctl(dev, CHAN_IOC_CREATE, &c))
+			return -1;
+		fd[0] = c.send_fd;
+		fd[1] = c.recv_fd;
+		return 0;
+	case B9_PIPE:
+		if (pipe2(p, 0))
+			return -1;
+		fd[0] = p[1];
+		fd[1] = p[0];
+		return 0;
+	case B9_EVENTFD:
+		fd[0] = eventfd(0, 0);
+		if (fd[0] < 0)
+			return -1;
+		fd[1] = eventfd(0, 0);
+		return fd[1] < 0 ? -1 : 0;
+	case B9_SEQPACKET:
+		return socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fd);
+	default:
+		errno = EINVAL;
+		return -1;
+	}
+}
+
+/* One message into an object: 64 bytes, or an eventfd's 8-byte count. */
+static int b9_send(enum b9_transport t, int fd)
+{
+	uint64_t one = 1;
+
+	if (t == B9_EVENTFD)
+		return write(fd, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
+	return write(fd, b9_msg, B9_MSG) == B9_MSG ? 0 : -1;
+}
+
+static void b9_close_all(void)
+{
+	int i;
+
+	for (i = 0; i < 2 * B9_N; i++)
+		if (b9_fds[i] >= 0) {
+			close(b9_fds[i]);
+			b9_fds[i] = -1;
+		}
+}
+
+/*
+ * One round of @t.  @v gets bytes per object from free memory, idle and
+ * with one message, the same from Slab, and the same from MemFree alone.
+ */
+static int b9_round(enum b9_transport t, int dev, double *v)
+{
+	struct b9_sample s0, s1, s2;
+	const char *what = "meminfo";
+	int i;
+
+	if (b9_sample(&s0))
+		goto fail;
+	what = "create";
+	for (i = 0; i < B9_N; i++)
+		if (b9_create(t, dev, &b9_fds[2 * i]))
+			goto fail;
+	what = "meminfo";
+	if (b9_sample(&s1))
+		goto fail;
+	what = "write";
+	for (i = 0; i < B9_N; i++)
+		if (b9_send(t, b9_fds[2 * i]))
+			goto fail;
+	what = "meminfo";
+	if (b9_sample(&s2))
+		goto fail;
+	b9_close_all();
+	v[0] = (s0.free_kb - s1.free_kb) * 1024.0 / B9_N;
+	v[1] = (s0.free_kb - s2.free_kb) * 1024.0 / B9_N;
+	v[2] = (s1.slab_kb - s0.slab_kb) * 1024.0 / B9_N;
+	v[3] = (s2.slab_kb - s0.slab_kb) * 1024.0 / B9_N;
+	v[4] = (s0.memfree_kb - s1.memfree_kb) * 1024.0 / B9_N;
+	v[5] = (s0.memfree_kb - s2.memfree_kb) * 1024.0 / B9_N;
+	return 0;
+fail:
+	fprintf(stderr, "B9 %s: %s: %s, row skipped\n", b9_name[t], what,
+		strerror(errno));
+	b9_close_all();
+	return -1;
+}
+
+static double median(double *v, int n)
+{
+	double x;
+	int i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			x = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return v[n / 2];
+}
+
+/*
+ * Before the first sample: room for every descriptor, the descriptor
+ * table grown to hold them (so that the first transport is not charged
+ * for it), and every page the rounds touch in user space faulted in.
+ */
+static int b9_prepare(void)
+{
+	rlim_t need = 2 * B9_N + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -1;
+	if (rl.rlim_cur < need) {
+		rl.rlim_cur = need;
+		if (rl.rlim_max < need)
+			rl.rlim_max = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			return -1;
+	}
+	if (dup2(0, 2 * B9_N + 40) < 0)
+		perror("B9: growing the descriptor table");
+	else
+		close(2 * B9_N + 40);
+	memset(b9_fds, -1, sizeof(b9_fds));
+	memset(b9_msg, 'm', sizeof(b9_msg));
+	memset(b9_meminfo, 0, sizeof(b9_meminfo));
+	memset(b9_zoneinfo, 0, sizeof(b9_zoneinfo));
+	return 0;
+}
+
+static void b9(void)
+{
+	double v[4][B9_REPS], f[6];
+	int t, r, k, dev = -1;
+
+	if (b9_prepare()) {
+		perror("B9: RLIMIT_NOFILE");
+		return;
+	}
+	for (t = 0; t < B9_COUNT; t++) {
+		if (t == B9_CHAN) {
+			dev = open("/dev/chan", O_RDWR);
+			if (dev < 0) {
+				fprintf(stderr, "B9: /dev/chan: %s, chan row skipped\n",
+					strerror(errno));
+				continue;
+			}
+		}
+		for (r = 0; r < B9_REPS; r++) {
+			if (b9_round(t, dev, f))
+				break;
+			for (k = 0; k < 4; k++)
+				v[k][r] = f[k];
+			fprintf(stderr, "B9   %-15s round %d: %6.0f B idle, %6.0f B with a message (slab %.0f, %.0f; MemFree alone %.0f, %.0f)\n",
+				b9_name[t], r + 1, f[0], f[1], f[2], f[3],
+				f[4], f[5]);
+		}
+		if (dev >= 0) {
+			close(dev);
+			dev = -1;
+		}
+		if (r < B9_REPS)
+			continue;
+		mem_rows[nmem_rows++] = (struct mem_row){
+			.transport = b9_name[t],
+			.idle = median(v[0], B9_REPS),
+			.one_msg = median(v[1], B9_REPS),
+			.slab_idle = median(v[2], B9_REPS),
+			.slab_one_msg = median(v[3], B9_REPS),
+		};
+	}
+}
+
+/* B9's table, with each row's ratio to the pipe row. */
+static void print_mem_table(void)
+{
+	struct mem_row *pipe = NULL, *m;
+	char ri[16], ro[16];
+	int i;
+
+	for (i = 0; i < nmem_rows; i++)
+		if (!strcmp(mem_rows[i].transport, "pipe"))
+			pipe = &mem_rows[i];
+	if (!nmem_rows)
+		return;
+	if (nrows)
+		printf("\n");
+	printf("B9: kernel memory per object: the drop in free memory (MemFree and the per-CPU free lists) and the growth of Slab, %d objects, median of %d rounds\n\n",
+	       B9_N, B9_REPS);
+	printf("| scenario | transport | idle bytes/object | bytes/object with one 64 B message | idle vs pipe | one message vs pipe | slab idle | slab one message |\n");
+	printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
+	for (i = 0; i < nmem_rows; i++) {
+		m = &mem_rows[i];
+		snprintf(ri, sizeof(ri), "-");
+		snprintf(ro, sizeof(ro), "-");
+		if (pipe && pipe->idle > 0)
+			snprintf(ri, sizeof(ri), "%.2f", m->idle / pipe->idle);
+		if (pipe && pipe->one_msg > 0)
+			snprintf(ro, sizeof(ro), "%.2f",
+				 m->one_msg / pipe->one_msg);
+		printf("| B9 | %s | %.0f | %.0f | %s | %s | %.0f | %.0f |\n",
+		       m->transport, m->idle, m->one_msg, ri, ro,
+		       m->slab_idle, m->slab_one_msg);
+	}
+}
+
+/* Scenarios --only names, or NULL for all. */
+static const char *only;
+
+static int wanted(const char *scenario)
+{
+	const char *p = only;
+	size_t n = strlen(scenario);
+
+	if (!only)
+		return 1;
+	for (; (p = strstr(p, scenario)); p += n)
+		if ((p == only || p[-1] == ',') && (!p[n] || p[n] == ','))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned int sizes[] = { 8, 64, 256, 1024, 4096 };
@@ -863,48 +1236,62 @@ int main(int argc, char **argv)
 			b8name = argv[++i];
 		else if (!strcmp(argv[i], "--b8-cmd") && i + 1 < argc)
 			b8cmd = argv[++i];
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
 		else {
-			fprintf(stderr, "usage: chanbench [--quick] [--scale N] [--json FILE] [--b8 NAME --b8-cmd CMD]\n");
+			fprintf(stderr, "usage: chanbench [--quick] [--scale N] [--json FILE] [--b8 NAME --b8-cmd CMD] [--only B1,B2,...]\n");
 			return 2;
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	for (s = 0; s < 5; s++)
+	if (wanted("B1"))
+		for (s = 0; s < 5; s++)
+			for (t = 0; t < T_COUNT; t++)
+				b1(t, sizes[s]);
+	if (wanted("B2")) {
 		for (t = 0; t < T_COUNT; t++)
-			b1(t, sizes[s]);
-	for (t = 0; t < T_COUNT; t++)
-		stream("B2", t, 64, 1);
-	for (s = 0; s < 3; s++) {
-		stream_batched(64, batches[s], 0);
-		stream_batched(64, batches[s], 1);
+			stream("B2", t, 64, 1);
+		for (s = 0; s < 3; s++) {
+			stream_batched(64, batches[s], 0);
+			stream_batched(64, batches[s], 1);
+		}
 	}
 	/* Fan-in needs several producers: no single-producer mmap rings. */
-	for (p = 1; p <= 4; p++)
+	for (p = 1; p <= 4 && wanted("B3"); p++)
 		for (t = 0; t < T_COUNT; t++)
 			if (t != T_SEQPACKET && t != T_SHM_SPIN &&
 			    t != T_EVENTFD_SHM && t != T_CHAN_MMAP)
 				stream("B3", t, 64, p);
-	b4(T_CHAN);
-	b4(T_PIPE);
-	b4(T_SEQPACKET);
-	b5(T_CHAN);
-	b5(T_SEQPACKET);
-	b6(T_CHAN);
-	b6(T_EVENTFD_SHM);
-	for (t = 0; t < T_COUNT; t++)
+	if (wanted("B4")) {
+		b4(T_CHAN);
+		b4(T_PIPE);
+		b4(T_SEQPACKET);
+	}
+	if (wanted("B5")) {
+		b5(T_CHAN);
+		b5(T_SEQPACKET);
+	}
+	if (wanted("B6")) {
+		b6(T_CHAN);
+		b6(T_EVENTFD_SHM);
+	}
+	for (t = 0; t < T_COUNT && wanted("B7"); t++)
 		if (t != T_SHM_SPIN)
 			b7(t, 100);
-	for (t = 0; t < T_COUNT; t++)
+	for (t = 0; t < T_COUNT && wanted("B7"); t++)
 		if (t == T_CHAN || t == T_CHAN_MMAP || t == T_PIPE ||
 		    t == T_EVENTFD_SHM) {
 			b7(t, 10);
 			b7(t, 1000);
 		}
-	if (b8name && b8cmd)
+	if (b8name && b8cmd && wanted("B8"))
 		b8(b8name, b8cmd);
 	if (isatty(2))
 		fprintf(stderr, "\n");
+	if (wanted("B9"))
+		b9();
 	print_table();
+	print_mem_table();
 	if (json)
 		write_json(json);
 	return 0;
