@@ -121,7 +121,7 @@ $(BUILD)/tools/chan-pcap: tools/chan-pcap/chan-pcap.c kmod/samples/chan_nftap.h 
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOL_CFLAGS) -o $@ $<
 
-RING_SRCS	:= tools/ringtest/ringtest.c tools/ringtest/ring_shim.h kmod/ring.h
+RING_SRCS	:= tools/ringtest/ringtest.c tools/ringtest/ring_shim.h kmod/ring.h kmod/ring_batch.h
 
 $(BUILD)/tools/ringtest: $(RING_SRCS)
 	@mkdir -p $(dir $@)

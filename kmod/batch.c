@@ -40,8 +40,8 @@ static int chan_batch_one(struct chan_ep *ep, struct chan_msg *m,
 	if (op == CHAN_BATCH_REPLY) {
 		if (m->len > ep->ch->msg_max)
 			return -EMSGSIZE;
-		r = chan_reply_one(ep->ch, m->id, u64_to_user_ptr(m->buf),
-				   m->len);
+		r = ep->ch->ops->reply(ep->ch, m->id, u64_to_user_ptr(m->buf),
+				       m->len);
 		return r < 0 ? r : 1;
 	}
 	if (m->id)
@@ -55,7 +55,7 @@ static int chan_batch_one(struct chan_ep *ep, struct chan_msg *m,
 	/* Make sure the results can be reported before taking a message. */
 	if (put_user(m->len, &um->len) || put_user(0ULL, &um->id))
 		return -EFAULT;
-	r = chan_ep_recv(ep, &it, timeout, &id);
+	r = chan_ep_recv(ep->ch, ep, &it, timeout, &id);
 	if (r <= 0)
 		return r;
 	if (put_user((u32)r, &um->len) || put_user(id, &um->id))
@@ -93,8 +93,7 @@ long chan_ioctl_batch(struct chan_ep *ep, struct file *file,
 	if (ep->role != (op == CHAN_BATCH_SEND ? CHAN_ROLE_SEND :
 						  CHAN_ROLE_RECV))
 		return -EBADF;
-	if (op == CHAN_BATCH_REPLY &&
-	    (ep->ch->kind != CHAN_KIND_REQREP || b.timeout_ns))
+	if (op == CHAN_BATCH_REPLY && (!ep->ch->ops->reply || b.timeout_ns))
 		return -EINVAL;
 	timeout = chan_batch_timeout(&b, file);
 	um = u64_to_user_ptr(b.msgs);
@@ -118,8 +117,8 @@ long chan_ioctl_batch(struct chan_ep *ep, struct file *file,
 			break;		/* end of stream */
 	}
 	/* A broadcast gap met after some messages is the next call's news. */
-	if (ret == -EOVERFLOW && done)
-		atomic_set(&ep->sub->gap, 1);
+	if (ret == -EOVERFLOW && done && ep->ch->ops->rearm_gap)
+		ep->ch->ops->rearm_gap(ep);
 	if (put_user(done, &uarg->done))
 		return -EFAULT;
 	return done ? done : ret;

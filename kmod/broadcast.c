@@ -4,7 +4,7 @@
  * after it subscribed.
  *
  * One ring, many cursors.  Producers claim positions with cmpxchg() of a
- * 64-bit tail (&chan.bc_tail).  Each receive endpoint (a subscriber,
+ * 64-bit tail (&chan_bcast.tail).  Each receive endpoint (a subscriber,
  * &struct chan_sub) has its own 64-bit cursor; dup() shares one cursor, so
  * readers of a subscriber advance it with cmpxchg().  Positions are 64-bit
  * because a subscriber under the overwrite policy may fall behind without
@@ -34,7 +34,7 @@
  *
  * Policies.  CHAN_POLICY_BLOCK: a producer may claim p only when every
  * cursor has passed p - capacity, so the slowest subscriber holds
- * producers back; the minimum over the cursors is cached in &chan.bc_min
+ * producers back; the minimum over the cursors is cached in &chan_bcast.min
  * and recomputed (under RCU, no lock) only when the ring looks full.
  * CHAN_POLICY_FAIL and CHAN_POLICY_DROP_NEWEST: the same test, but a full
  * ring fails the send or drops the message.
@@ -42,7 +42,6 @@
  * that finds its cursor lapped jumps to the oldest message still in the
  * ring, counts what it skipped, and its next read fails once with
  * EOVERFLOW - the point of the gap - before reading on.
- *
  * With no subscriber at all (a named channel nobody has opened for
  * receiving), a send succeeds and the message is counted as dropped.
  */
@@ -58,6 +57,43 @@
 
 /* How often an overwriting producer retries a slot still being written. */
 #define CHAN_BCAST_TRIES	64
+/**
+ * struct chan_bcast - a broadcast channel's own state
+ * @tail: next position to produce (64-bit, never wraps)
+ * @min: a recent minimum over the subscribers' cursors
+ * @subs: the subscribers (&struct chan_sub), walked under RCU
+ * @subs_lock: serialises changes to @subs
+ */
+struct chan_bcast {
+	atomic64_t tail;
+	atomic64_t min;
+	struct list_head subs;
+	spinlock_t subs_lock;		/* serialises changes to subs */
+};
+
+/**
+ * struct chan_sub - one subscriber: the state of a receive endpoint
+ * @pos: the next position to read; moved with cmpxchg() (files sharing
+ *	the endpoint share the cursor); 64-bit, never wraps
+ * @gap: the cursor was lapped and the next read reports it
+ * @lost: messages missed by being lapped
+ * @lost_seen: @lost when CHAN_IOC_LOST last asked
+ * @node: in &chan_bcast.subs
+ * @rcu: frees it after producers walking the list are done
+ */
+struct chan_sub {
+	atomic64_t pos;
+	atomic_t gap;
+	atomic64_t lost;
+	atomic64_t lost_seen;
+	struct list_head node;
+	struct rcu_head rcu;
+};
+
+static struct chan_bcast *chan_bcast(struct chan *ch)
+{
+	return chan_kind_priv(ch);
+}
 
 static u32 chan_bcast_seq(u64 pos)
 {
@@ -74,38 +110,34 @@ static u32 chan_bcast_cap(const struct chan *ch)
 	return ch->ring.mask + 1;
 }
 
-/**
- * chan_bcast_init() - prepare a new broadcast channel's ring
- * @ch: the channel, ring initialised
- */
-void chan_bcast_init(struct chan *ch)
+/* Prepare a new broadcast channel, its ring initialised. */
+static void chan_bcast_init(struct chan *ch)
 {
+	struct chan_bcast *b = chan_bcast(ch);
 	u32 cap = chan_bcast_cap(ch), i;
 
 	for (i = 0; i < cap; i++)
 		chan_ring_slot(&ch->ring, i)->seq = chan_bcast_free_seq(i, cap);
-	atomic64_set(&ch->bc_tail, 0);
-	atomic64_set(&ch->bc_min, 0);
+	atomic64_set(&b->tail, 0);
+	atomic64_set(&b->min, 0);
+	INIT_LIST_HEAD(&b->subs);
+	spin_lock_init(&b->subs_lock);
 }
 
-/**
- * chan_sub_new() - subscribe: a cursor at the next message to be sent
- * @ch: a broadcast channel
- *
- * Context: process context, may sleep.
- * Return: the subscriber, or NULL without memory.
- */
-struct chan_sub *chan_sub_new(struct chan *ch)
+/* Subscribe a new receive endpoint: a cursor at the next message sent. */
+static int chan_sub_new(struct chan_ep *ep)
 {
 	struct chan_sub *sub = kzalloc(sizeof(*sub), GFP_KERNEL_ACCOUNT);
+	struct chan *ch = ep->ch;
+	struct chan_bcast *b = chan_bcast(ch);
 
 	if (!sub)
-		return NULL;
+		return -ENOMEM;
 	/* A real cursor at once: producers may see us as soon as we are in. */
-	atomic64_set(&sub->pos, atomic64_read(&ch->bc_tail));
-	spin_lock(&ch->subs_lock);
-	list_add_tail_rcu(&sub->node, &ch->subs);
-	spin_unlock(&ch->subs_lock);
+	atomic64_set(&sub->pos, atomic64_read(&b->tail));
+	spin_lock(&b->subs_lock);
+	list_add_tail_rcu(&sub->node, &b->subs);
+	spin_unlock(&b->subs_lock);
 	/*
 	 * Pairs with the acquire loads of cursors in chan_bcast_min(): a
 	 * producer whose walk missed us read every cursor before we read the
@@ -114,26 +146,24 @@ struct chan_sub *chan_sub_new(struct chan *ch)
 	 * was sent before we subscribed.
 	 */
 	smp_mb();
-	atomic64_set(&sub->pos, atomic64_read(&ch->bc_tail));
+	atomic64_set(&sub->pos, atomic64_read(&b->tail));
+	ep->priv = sub;
 	/* A producer may have judged the ring full by our first cursor. */
 	chan_wake_send(ch);
-	return sub;
+	return 0;
 }
 
-/**
- * chan_sub_free() - unsubscribe
- * @ch: the channel
- * @sub: the subscriber, gone from every file
- *
- * Producers held back by this subscriber are woken.
- */
-void chan_sub_free(struct chan *ch, struct chan_sub *sub)
+/* Unsubscribe an endpoint gone from every file; wake whom it held back. */
+static void chan_sub_free(struct chan_ep *ep)
 {
-	spin_lock(&ch->subs_lock);
+	struct chan_bcast *b = chan_bcast(ep->ch);
+	struct chan_sub *sub = ep->priv;
+
+	spin_lock(&b->subs_lock);
 	list_del_rcu(&sub->node);
-	spin_unlock(&ch->subs_lock);
+	spin_unlock(&b->subs_lock);
 	kfree_rcu(sub, rcu);
-	chan_wake_send(ch);
+	chan_wake_send(ep->ch);
 }
 
 /* The oldest cursor; @tail itself with no subscriber. */
@@ -144,7 +174,7 @@ static u64 chan_bcast_min(struct chan *ch, u64 tail)
 
 	chan_delay(CHAN_DP_BCAST_WALK);
 	rcu_read_lock();
-	list_for_each_entry_rcu(sub, &ch->subs, node) {
+	list_for_each_entry_rcu(sub, &chan_bcast(ch)->subs, node) {
 		/* Acquire: pairs with smp_mb() in chan_sub_new(). */
 		u64 pos = atomic64_read_acquire(&sub->pos);
 
@@ -162,26 +192,25 @@ static u64 chan_bcast_min(struct chan *ch, u64 tail)
  */
 static bool chan_bcast_room(struct chan *ch, u64 pos)
 {
+	struct chan_bcast *b = chan_bcast(ch);
 	u32 cap = chan_bcast_cap(ch);
 	u64 min;
 
-	if (pos - atomic64_read(&ch->bc_min) < cap)
+	if (pos - atomic64_read(&b->min) < cap)
 		return true;
 	min = chan_bcast_min(ch, pos);
-	atomic64_set(&ch->bc_min, min);
+	atomic64_set(&b->min, min);
 	return pos - min < cap;
 }
 
-/**
- * chan_bcast_writable() - would a producer find a free slot now?
- * @ch: a broadcast channel
- *
- * Return: true if the slot at the tail is free and, unless the policy
- * overwrites, every subscriber is less than a ring behind.
+/*
+ * Would a producer find a free slot now: the slot at the tail is free
+ * and, unless the policy overwrites, every subscriber is less than a
+ * ring behind?
  */
-bool chan_bcast_writable(struct chan *ch)
+static bool chan_bcast_writable(struct chan *ch)
 {
-	u64 pos = atomic64_read(&ch->bc_tail);
+	u64 pos = atomic64_read(&chan_bcast(ch)->tail);
 	struct chan_slot *s = chan_ring_slot(&ch->ring, pos);
 
 	/* Pairs with smp_store_release() of seq in chan_bcast_publish(). */
@@ -191,18 +220,33 @@ bool chan_bcast_writable(struct chan *ch)
 	return ch->policy == CHAN_POLICY_OVERWRITE || chan_bcast_room(ch, pos);
 }
 
+/* Messages the slowest subscriber has yet to read: 0 .. capacity. */
+static u32 chan_bcast_depth(struct chan *ch)
+{
+	u64 tail = atomic64_read(&chan_bcast(ch)->tail);
+
+	return min_t(u64, tail - chan_bcast_min(ch, tail), chan_bcast_cap(ch));
+}
+
+/* The wait's predicate for a sender: room, or a send would fail. */
+static bool chan_bcast_send_ready(struct chan *ch, void *arg)
+{
+	return chan_bcast_writable(ch) || chan_send_broken(ch);
+}
+
 /*
  * Claim the position at the tail if its slot is free.  Returns the slot
  * (marked as being written) or NULL if the ring is full for us.
  */
 static struct chan_slot *chan_bcast_claim(struct chan *ch, u64 *posp)
 {
+	struct chan_bcast *b = chan_bcast(ch);
 	u32 cap = chan_bcast_cap(ch);
 	struct chan_slot *s;
 	u64 pos;
 
 	for (;;) {
-		pos = atomic64_read(&ch->bc_tail);
+		pos = atomic64_read(&b->tail);
 		s = chan_ring_slot(&ch->ring, pos);
 		/* Pairs with smp_store_release() in chan_bcast_publish(). */
 		if (smp_load_acquire(&s->seq) != chan_bcast_free_seq(pos, cap))
@@ -211,7 +255,7 @@ static struct chan_slot *chan_bcast_claim(struct chan *ch, u64 *posp)
 		    !chan_bcast_room(ch, pos))
 			return NULL;
 		/* Full barrier: see chan_bcast_eof(). */
-		if (atomic64_try_cmpxchg(&ch->bc_tail, &pos, pos + 1))
+		if (atomic64_try_cmpxchg(&b->tail, &pos, pos + 1))
 			break;
 	}
 	WRITE_ONCE(s->seq, 2 * (u32)pos);
@@ -257,7 +301,7 @@ static struct chan_slot *chan_bcast_reserve(struct chan *ch, u64 *pos,
 	for (;;) {
 		if (chan_send_broken(ch))
 			return ERR_PTR(-EPIPE);
-		if (list_empty(&ch->subs))
+		if (list_empty(&chan_bcast(ch)->subs))
 			return NULL;
 		s = chan_bcast_claim(ch, pos);
 		if (s)
@@ -277,7 +321,8 @@ static struct chan_slot *chan_bcast_reserve(struct chan *ch, u64 *pos,
 		}
 		if (!*timeout)
 			return ERR_PTR(-EAGAIN);
-		ret = chan_wait_send(ch, timeout);
+		ret = chan_wait_for(ch, true, chan_bcast_send_ready, NULL,
+				    timeout);
 		if (ret)
 			return ERR_PTR(ret);
 	}
@@ -319,18 +364,13 @@ static ssize_t __chan_send_bcast(struct chan *ch, struct iov_iter *from,
 	return len;
 }
 
-/**
- * chan_send_bcast() - send one message to every subscriber
- * @ch: a %CHAN_KIND_BROADCAST channel
- * @from: the message
- * @len: its length, 1 to msg_max
- * @timeout: as for chan_send_iter()
- *
- * Return: @len (also when dropped for want of subscribers), or -EPIPE,
- * -EAGAIN, -ETIMEDOUT, -EBUSY, -EFAULT, -ERESTARTSYS.
+/*
+ * Send one message to every subscriber: @len (also when dropped for want
+ * of subscribers), or -EPIPE, -EAGAIN, -ETIMEDOUT, -EBUSY, -EFAULT,
+ * -ERESTARTSYS.
  */
-ssize_t chan_send_bcast(struct chan *ch, struct iov_iter *from, size_t len,
-			long *timeout)
+static ssize_t chan_bcast_send(struct chan *ch, struct iov_iter *from,
+			       size_t len, long *timeout)
 {
 	ssize_t ret;
 
@@ -344,7 +384,7 @@ ssize_t chan_send_bcast(struct chan *ch, struct iov_iter *from, size_t len,
 		atomic_set_release(&ch->sp_busy, 0);
 	}
 	if (ret < 0)
-		chan_pass_wake(ch, true);
+		chan_pass_wake_send(ch, chan_bcast_writable(ch));
 	return ret;
 }
 
@@ -362,7 +402,7 @@ static bool chan_bcast_eof(struct chan *ch, struct chan_sub *sub)
 		return false;
 	/* Pairs with the full barrier of cmpxchg() in chan_bcast_claim(). */
 	smp_mb();
-	return atomic64_read(&sub->pos) == atomic64_read(&ch->bc_tail);
+	return atomic64_read(&sub->pos) == atomic64_read(&chan_bcast(ch)->tail);
 }
 
 /*
@@ -374,21 +414,15 @@ static s32 chan_bcast_look(struct chan *ch, u64 c, u32 *seq)
 	struct chan_slot *s = chan_ring_slot(&ch->ring, c);
 
 	/* Lapped, however far: the slot may hold any later lap. */
-	if (atomic64_read(&ch->bc_tail) - c > chan_bcast_cap(ch))
+	if (atomic64_read(&chan_bcast(ch)->tail) - c > chan_bcast_cap(ch))
 		return 1;
 	/* [R1]: pairs with smp_store_release() in chan_bcast_publish(). */
 	*seq = smp_load_acquire(&s->seq);
 	return (s32)(*seq - chan_bcast_seq(c));
 }
 
-/**
- * chan_bcast_has() - has @sub something to read?
- * @ch: a broadcast channel
- * @sub: the subscriber
- *
- * Return: true with a message or a gap to report.
- */
-bool chan_bcast_has(struct chan *ch, struct chan_sub *sub)
+/* Has @sub something to read: a message or a gap to report? */
+static bool chan_bcast_has(struct chan *ch, struct chan_sub *sub)
 {
 	u32 seq;
 
@@ -396,7 +430,8 @@ bool chan_bcast_has(struct chan *ch, struct chan_sub *sub)
 	       chan_bcast_look(ch, atomic64_read(&sub->pos), &seq) >= 0;
 }
 
-static bool chan_bcast_readable(struct chan *ch, struct chan_sub *sub)
+/* The wait's predicate for a subscriber: news, or end of stream. */
+static bool chan_bcast_readable(struct chan *ch, void *sub)
 {
 	return chan_bcast_has(ch, sub) || chan_bcast_eof(ch, sub);
 }
@@ -404,7 +439,7 @@ static bool chan_bcast_readable(struct chan *ch, struct chan_sub *sub)
 /* Move a lapped cursor to the oldest message still in the ring. */
 static void chan_bcast_skip(struct chan *ch, struct chan_sub *sub, u64 c)
 {
-	u64 to = atomic64_read(&ch->bc_tail) - chan_bcast_cap(ch);
+	u64 to = atomic64_read(&chan_bcast(ch)->tail) - chan_bcast_cap(ch);
 
 	if (to <= c)
 		to = c + 1;
@@ -461,77 +496,31 @@ static ssize_t chan_bcast_take(struct chan *ch, struct chan_sub *sub, u64 c,
 		return 0;		/* a reader sharing the cursor took it */
 	}
 	atomic64_inc(&ch->ring.received);
-	trace_chan_recv(ch->id, len, atomic64_read(&ch->bc_tail) - c - 1);
+	trace_chan_recv(ch->id, len,
+			atomic64_read(&chan_bcast(ch)->tail) - c - 1);
 	if (chan_bcast_senders_wait(ch))
 		chan_wake_send(ch);
 	return len;
 }
 
 /*
- * Sleep until @sub has something to read, a signal, or the end of
- * *@timeout.  Non-exclusive: every message is for every subscriber.
+ * Receive the next message of one subscriber: its length, 0 at end of
+ * stream, -EOVERFLOW once after the cursor was lapped (CHAN_IOC_LOST
+ * tells how many messages it missed; the next read goes on with the
+ * oldest message left), or an errno of chan_ep_recv().  A kernel receiver
+ * is no subscriber: -EINVAL.
  */
-static int chan_bcast_wait(struct chan *ch, struct chan_sub *sub,
-			   long *timeout)
+static ssize_t chan_bcast_recv(struct chan *ch, struct chan_ep *ep,
+			       struct iov_iter *to, long *timeout, u64 *id)
 {
-	long t = *timeout;
-	DEFINE_WAIT(wait);
-	u64 end;
-	int ret = 0;
-
-	end = chan_spin_deadline();
-	if (end) {
-		do {
-			if (chan_bcast_readable(ch, sub))
-				return 0;
-		} while (chan_spin_more(end));
-	}
-	chan_delay(CHAN_DP_PRE_SLEEP);
-	atomic_inc(&ch->recv_waiters);
-	atomic64_inc(&ch->recv_waits);
-	trace_chan_wait(ch->id, false);
-	for (;;) {
-		/* Full barrier: pairs with wq_has_sleeper() of producers. */
-		prepare_to_wait(&ch->recv_wq, &wait, TASK_INTERRUPTIBLE);
-		if (chan_bcast_readable(ch, sub))
-			break;
-		if (signal_pending(current)) {
-			ret = -ERESTARTSYS;
-			break;
-		}
-		if (!t) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		t = schedule_timeout(t);
-	}
-	finish_wait(&ch->recv_wq, &wait);
-	atomic_dec(&ch->recv_waiters);
-	if (*timeout != MAX_SCHEDULE_TIMEOUT)
-		*timeout = t ?: 1;
-	return ret;
-}
-
-/**
- * chan_recv_bcast() - receive the next message of one subscriber
- * @ch: a %CHAN_KIND_BROADCAST channel
- * @sub: the subscriber
- * @to: room for the message
- * @timeout: as for chan_recv_iter()
- *
- * Return: the message length, 0 at end of stream, -EOVERFLOW once after
- * the cursor was lapped (CHAN_IOC_LOST tells how many messages it missed;
- * the next read goes on with the oldest message left), or an errno of
- * chan_recv_iter().
- */
-ssize_t chan_recv_bcast(struct chan *ch, struct chan_sub *sub,
-			struct iov_iter *to, long *timeout)
-{
+	struct chan_sub *sub = ep ? ep->priv : NULL;
 	ssize_t ret;
 	u32 seq;
 	u64 c;
 	s32 d;
 
+	if (!sub)
+		return -EINVAL;
 	for (;;) {
 		if (atomic_xchg(&sub->gap, 0))
 			return -EOVERFLOW;
@@ -551,39 +540,59 @@ ssize_t chan_recv_bcast(struct chan *ch, struct chan_sub *sub,
 			return 0;
 		if (!*timeout)
 			return -EAGAIN;
-		ret = chan_bcast_wait(ch, sub, timeout);
+		ret = chan_wait_for(ch, false, chan_bcast_readable, sub,
+				    timeout);
 		if (ret)
 			return ret;
 	}
 }
 
-/**
- * chan_sub_lost() - messages @sub missed since the last call
- * @sub: the subscriber
- *
- * Return: the count; concurrent callers each get a disjoint share.
- */
-u64 chan_sub_lost(struct chan_sub *sub)
+/* CHAN_IOC_LOST: what the endpoint's subscriber missed since it asked. */
+static u64 chan_sub_lost(struct chan_ep *ep)
 {
-	u64 total = atomic64_read(&sub->lost);
-	s64 seen = atomic64_read(&sub->lost_seen);
+	struct chan_sub *sub = ep->priv;
 
-	do {
-		if ((u64)seen >= total)
-			return 0;
-	} while (!atomic64_try_cmpxchg(&sub->lost_seen, &seen, total));
-	return total - seen;
+	return chan_since(&sub->lost_seen, atomic64_read(&sub->lost));
 }
 
-/**
- * chan_bcast_depth() - messages the slowest subscriber has yet to read
- * @ch: a broadcast channel
- *
- * Return: 0 .. capacity.
- */
-u32 chan_bcast_depth(struct chan *ch)
+/* Poll: would a read through @ep find news? */
+static bool chan_bcast_ep_readable(struct chan_ep *ep)
 {
-	u64 tail = atomic64_read(&ch->bc_tail);
-
-	return min_t(u64, tail - chan_bcast_min(ch, tail), chan_bcast_cap(ch));
+	return chan_bcast_has(ep->ch, ep->priv);
 }
+
+/* Poll: would a send return without waiting? */
+static bool chan_bcast_ep_writable(struct chan *ch)
+{
+	return chan_policy_never_full(ch) || chan_bcast_send_ready(ch, NULL);
+}
+
+/* A batch stopped at a gap after some messages: the next read reports it. */
+static void chan_bcast_rearm_gap(struct chan_ep *ep)
+{
+	atomic_set(&((struct chan_sub *)ep->priv)->gap, 1);
+}
+
+static void chan_bcast_info(struct chan *ch, struct chan_info *i)
+{
+	i->depth = chan_bcast_depth(ch);
+}
+
+/* Producers always claim with cmpxchg(); each message wakes all readers. */
+const struct chan_kind_ops chan_broadcast_ops = {
+	.kind		= CHAN_KIND_BROADCAST,
+	.name		= "broadcast",
+	.flags		= CHAN_KF_MP | CHAN_KF_RECV_ALL,
+	.priv_size	= sizeof(struct chan_bcast),
+	.check		= chan_queue_check,
+	.init		= chan_bcast_init,
+	.send		= chan_bcast_send,
+	.recv		= chan_bcast_recv,
+	.readable	= chan_bcast_ep_readable,
+	.writable	= chan_bcast_ep_writable,
+	.ep_open	= chan_sub_new,
+	.ep_release	= chan_sub_free,
+	.lost		= chan_sub_lost,
+	.rearm_gap	= chan_bcast_rearm_gap,
+	.info		= chan_bcast_info,
+};

@@ -24,33 +24,6 @@ MODULE_PARM_DESC(dev_mode, "Permission bits of /dev/chan (default 0666)");
 			 CHAN_FEAT_RENDEZVOUS | CHAN_FEAT_BROADCAST | \
 			 CHAN_FEAT_REQREP | CHAN_FEAT_MMAP)
 
-/**
- * chan_copy_struct_out() - copy an extensible structure to user space
- * @uptr: destination
- * @usize: size of the caller's structure
- * @kptr: source
- * @ksize: size of the kernel's structure
- *
- * Copies min(@usize, @ksize) bytes and zeroes the rest of a larger user
- * structure, so old and new callers both get a well-defined answer.  No
- * structure is larger than %CHAN_STRUCT_MAX.
- *
- * Return: 0, -E2BIG or -EFAULT.
- */
-int chan_copy_struct_out(void __user *uptr, size_t usize,
-			 const void *kptr, size_t ksize)
-{
-	size_t n = min(usize, ksize);
-
-	if (usize > CHAN_STRUCT_MAX)
-		return -E2BIG;
-	if (copy_to_user(uptr, kptr, n))
-		return -EFAULT;
-	if (usize > ksize && clear_user(uptr + ksize, usize - ksize))
-		return -EFAULT;
-	return 0;
-}
-
 static long chan_ioctl_version(void __user *arg)
 {
 	struct chan_version v;
@@ -71,93 +44,6 @@ static long chan_ioctl_version(void __user *arg)
 	v.max_capacity = READ_ONCE(chan_max_capacity);
 	v.max_msg_size = READ_ONCE(chan_max_msg_size);
 	return chan_copy_struct_out(arg, usize, &v, sizeof(v));
-}
-
-/**
- * chan_get_struct() - read an extensible structure from user space
- * @dst: the kernel's copy
- * @ksize: its size
- * @uarg: the user's structure, starting with its __u32 size
- * @min: smallest size accepted (the first version's)
- *
- * A longer tail must be all zero, as copy_struct_from_user() defines.
- *
- * Return: 0, -EFAULT, -EINVAL (too small) or -E2BIG.
- */
-int chan_get_struct(void *dst, size_t ksize, void __user *uarg, size_t min)
-{
-	u32 usize;
-
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < min)
-		return -EINVAL;
-	if (usize > CHAN_STRUCT_MAX)
-		return -E2BIG;
-	return copy_struct_from_user(dst, ksize, uarg, usize);
-}
-
-/* Capacity and policy as each kind allows them. */
-static int chan_create_check_kind(const struct chan_create *a)
-{
-	switch (a->kind) {
-	case CHAN_KIND_QUEUE:
-	case CHAN_KIND_BROADCAST:
-		return a->capacity ? 0 : -EINVAL;
-	case CHAN_KIND_ONESHOT:
-		if (a->capacity > 1)
-			return -EINVAL;
-		break;
-	case CHAN_KIND_RENDEZVOUS:
-		if (a->capacity)
-			return -EINVAL;
-		break;
-	case CHAN_KIND_REQREP:
-		if (!a->capacity || a->policy > CHAN_POLICY_FAIL)
-			return -EINVAL;
-		return 0;
-	default:
-		return -EINVAL;
-	}
-	return a->policy == CHAN_POLICY_BLOCK ? 0 : -EINVAL;
-}
-
-/**
- * chan_create_check() - validate creation arguments
- * @a: the arguments
- *
- * Return: 0, -EINVAL or -E2BIG.
- */
-int chan_create_check(const struct chan_create *a)
-{
-	u64 bytes;
-
-	if (a->flags & ~CHAN_CREATE_FLAGS)
-		return -EINVAL;
-	if (a->policy > CHAN_POLICY_OVERWRITE)
-		return -EINVAL;
-	if (a->mode & ~0777)
-		return -EINVAL;
-	if (a->__reserved0 || a->__reserved[0] || a->__reserved[1])
-		return -EINVAL;
-	if (chan_create_check_kind(a) || !a->msg_max)
-		return -EINVAL;
-	if ((a->flags & CHAN_MAPPABLE) &&
-	    (a->kind != CHAN_KIND_QUEUE ||
-	     a->policy == CHAN_POLICY_OVERWRITE ||
-	     (~a->flags & (CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER))))
-		return -EINVAL;
-	if (a->capacity > READ_ONCE(chan_max_capacity) ||
-	    a->capacity > CHAN_CAPACITY_LIMIT)
-		return -E2BIG;
-	if (a->msg_max > READ_ONCE(chan_max_msg_size) ||
-	    a->msg_max > CHAN_MSG_SIZE_LIMIT)
-		return -E2BIG;
-	/* In 64 bits, before anything is narrowed or allocated. */
-	bytes = chan_create_bytes(a);
-	if (bytes > INT_MAX)
-		return -E2BIG;
-	return 0;
 }
 
 /*
@@ -211,10 +97,8 @@ static long chan_ioctl_create(struct chan_create __user *uarg)
 {
 	char name[CHAN_NAME_MAX];
 	struct chan_create a;
-	struct chan_user *u;
 	struct chan_fds f;
 	struct chan *ch;
-	size_t bytes;
 	int ret;
 
 	ret = chan_get_struct(&a, sizeof(a), uarg, CHAN_CREATE_SIZE_VER0);
@@ -232,15 +116,9 @@ static long chan_ioctl_create(struct chan_create __user *uarg)
 			return -EPERM;
 	}
 
-	bytes = chan_create_bytes(&a);	/* at most INT_MAX, checked */
-	ret = chan_user_charge(bytes, &u);
-	if (ret)
-		return ret;
-	ch = chan_alloc(&a, u, bytes);
-	if (!ch) {
-		chan_user_uncharge(u, bytes);
-		return -ENOMEM;
-	}
+	ch = chan_create(&a);
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
 	/* From here on the channel owns the charge. */
 	ret = chan_fds_make(ch, a.flags, &f);
 	if (ret)

@@ -12,6 +12,7 @@
  * mode, then decides what read() and write() may do.
  */
 #include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/poll.h>
 #include <linux/seq_file.h>
@@ -36,7 +37,7 @@ static ssize_t chan_ep_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (ep->role != CHAN_ROLE_RECV)
 		return -EBADF;
-	return chan_ep_recv(ep, to, &timeout, NULL);
+	return chan_ep_recv(ep->ch, ep, to, &timeout, NULL);
 }
 
 static ssize_t chan_ep_write_iter(struct kiocb *iocb, struct iov_iter *from)
@@ -46,9 +47,9 @@ static ssize_t chan_ep_write_iter(struct kiocb *iocb, struct iov_iter *from)
 
 	if (ep->role != CHAN_ROLE_SEND)
 		return -EBADF;
-	/* Even a non-blocking rendezvous send waits for its handoff. */
+	/* Even a non-blocking handoff send waits for its receiver. */
 	if ((iocb->ki_flags & IOCB_NOWAIT) &&
-	    ep->ch->kind == CHAN_KIND_RENDEZVOUS)
+	    (ep->ch->ops->flags & CHAN_KF_HANDOFF))
 		return -EAGAIN;
 
 	return chan_send_iter(ep->ch, from, &timeout);
@@ -64,14 +65,13 @@ static __poll_t chan_ep_poll(struct file *file, poll_table *pt)
 		poll_wait(file, &ch->recv_wq, pt);
 		/* Before the barrier below: [C] in mmap.c. */
 		if (ch->map)
-			WRITE_ONCE(ch->map->recv_wake, 1);
+			WRITE_ONCE(ch->map->hdr->recv_wake, 1);
 		/*
 		 * Pairs with smp_mb() in wq_has_sleeper() of the sender, or
 		 * with the fence [D] of a user-space producer (mmap.c).
 		 */
 		smp_mb();
-		if (ep->sub ? chan_bcast_has(ch, ep->sub) :
-			      chan_ring_readable(&ch->ring))
+		if (INDIRECT_CALL_1(ch->ops->readable, chan_queue_readable, ep))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		/* As for a pipe: hang-up once closed, data or not. */
 		if (READ_ONCE(ch->send_closed))
@@ -81,12 +81,12 @@ static __poll_t chan_ep_poll(struct file *file, poll_table *pt)
 
 	poll_wait(file, &ch->send_wq, pt);
 	if (ch->map)
-		WRITE_ONCE(ch->map->send_wake, 1);
+		WRITE_ONCE(ch->map->hdr->send_wake, 1);
 	/* As above, with the receiver's barriers. */
 	smp_mb();
 	if (!atomic_read(&ch->receivers) || READ_ONCE(ch->send_closed))
 		mask |= EPOLLERR;
-	else if (chan_send_ready(ch))
+	else if (INDIRECT_CALL_1(ch->ops->writable, chan_queue_writable, ch))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	return mask;
 }
@@ -98,17 +98,10 @@ static u64 chan_lost(struct chan *ch)
 
 static long chan_ep_lost(struct chan_ep *ep, u64 __user *uptr)
 {
-	u64 total = chan_lost(ep->ch);
-	s64 seen = atomic64_read(&ep->lost_seen);
-
-	if (ep->sub)
-		return put_user(chan_sub_lost(ep->sub), uptr);
-	/* Concurrent callers on one file each report a disjoint share. */
-	do {
-		if ((u64)seen >= total)
-			return put_user(0ULL, uptr);
-	} while (!atomic64_try_cmpxchg(&ep->lost_seen, &seen, total));
-	return put_user(total - seen, uptr);
+	/* An endpoint with a view of its own (a subscriber) has its losses. */
+	if (ep->priv)
+		return put_user(ep->ch->ops->lost(ep), uptr);
+	return put_user(chan_since(&ep->lost_seen, chan_lost(ep->ch)), uptr);
 }
 
 static long chan_ep_info(struct chan_ep *ep, void __user *uarg)
@@ -133,9 +126,27 @@ static long chan_ep_subscribe(struct chan_ep *ep, unsigned long flags)
 {
 	if (ep->role != CHAN_ROLE_RECV)
 		return -EBADF;
-	if (!ep->sub || flags & ~(unsigned long)(CHAN_CLOEXEC | CHAN_NONBLOCK))
+	if (!ep->ch->ops->ep_open ||
+	    flags & ~(unsigned long)(CHAN_CLOEXEC | CHAN_NONBLOCK))
 		return -EINVAL;
-	return chan_fd_install(ep->ch, CHAN_ROLE_RECV, flags);
+	return chan_ep_fd(ep->ch, CHAN_ROLE_RECV, flags);
+}
+
+/* CHAN_IOC_CALL: the kind answers, once the structure is read. */
+static long chan_ep_call(struct chan_ep *ep, struct file *file,
+			 struct chan_call __user *uarg)
+{
+	struct chan_call c;
+	long ret;
+
+	ret = chan_get_struct(&c, sizeof(c), uarg, CHAN_CALL_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (ep->role != CHAN_ROLE_SEND)
+		return -EBADF;
+	if (!ep->ch->ops->call)
+		return -EINVAL;
+	return ep->ch->ops->call(ep, &c, uarg, file->f_flags & O_NONBLOCK);
 }
 
 static long chan_ep_ioctl(struct file *file, unsigned int cmd,
@@ -162,7 +173,7 @@ static long chan_ep_ioctl(struct file *file, unsigned int cmd,
 	case CHAN_IOC_REPLY:
 		return chan_ioctl_batch(ep, file, uarg, CHAN_BATCH_REPLY);
 	case CHAN_IOC_CALL:
-		return chan_ioctl_call(ep, file, uarg);
+		return chan_ep_call(ep, file, uarg);
 	case CHAN_IOC_SUBSCRIBE:
 		return chan_ep_subscribe(ep, arg);
 	case CHAN_IOC_WAIT:
@@ -179,8 +190,8 @@ static int chan_ep_release(struct inode *inode, struct file *file)
 	struct chan_ep *ep = file->private_data;
 	struct chan *ch = ep->ch;
 
-	if (ep->sub)
-		chan_sub_free(ch, ep->sub);
+	if (ep->priv)
+		ch->ops->ep_release(ep);
 	chan_end_put(ch, ep->role);
 	chan_put(ch);
 	kfree(ep);
@@ -239,6 +250,7 @@ struct file *chan_ep_file(struct chan *ch, u32 role, u32 flags)
 	int oflags = role == CHAN_ROLE_RECV ? O_RDONLY : O_WRONLY;
 	struct chan_ep *ep;
 	struct file *file;
+	int ret;
 
 	if (ch->map)
 		oflags = O_RDWR;
@@ -251,10 +263,10 @@ struct file *chan_ep_file(struct chan *ch, u32 role, u32 flags)
 	ep->ch = ch;
 	ep->role = role;
 	atomic64_set(&ep->lost_seen, chan_lost(ch));
-	if (role == CHAN_ROLE_RECV && ch->kind == CHAN_KIND_BROADCAST) {
-		ep->sub = chan_sub_new(ch);
-		if (!ep->sub) {
-			file = ERR_PTR(-ENOMEM);
+	if (role == CHAN_ROLE_RECV && ch->ops->ep_open) {
+		ret = ch->ops->ep_open(ep);
+		if (ret) {
+			file = ERR_PTR(ret);
 			goto free_ep;
 		}
 	}
@@ -262,16 +274,42 @@ struct file *chan_ep_file(struct chan *ch, u32 role, u32 flags)
 	file = anon_inode_getfile(role == CHAN_ROLE_RECV ? "[chan-recv]" :
 				  "[chan-send]", &chan_ep_fops, ep, oflags);
 	if (IS_ERR(file))
-		goto free_sub;
+		goto release_ep;
 	file->f_mode |= FMODE_NOWAIT;
 	chan_get(ch);
 	chan_end_get(ch, role);
 	return file;
 
-free_sub:
-	if (ep->sub)
-		chan_sub_free(ch, ep->sub);
+release_ep:
+	if (ep->priv)
+		ch->ops->ep_release(ep);
 free_ep:
 	kfree(ep);
 	return file;
+}
+
+/**
+ * chan_ep_fd() - a new endpoint of @ch as a descriptor of the current task
+ * @ch: the channel (the descriptor takes a reference of its own)
+ * @role: %CHAN_ROLE_SEND or %CHAN_ROLE_RECV
+ * @flags: %CHAN_CLOEXEC and/or %CHAN_NONBLOCK
+ *
+ * Context: process context, may sleep.
+ * Return: the descriptor, or a negative errno.
+ */
+int chan_ep_fd(struct chan *ch, u32 role, u32 flags)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(flags & CHAN_CLOEXEC ? O_CLOEXEC : 0);
+	if (fd < 0)
+		return fd;
+	file = chan_ep_file(ch, role, flags);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	fd_install(fd, file);
+	return fd;
 }

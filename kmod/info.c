@@ -9,20 +9,33 @@
 
 #include "internal.h"
 
-static const char *const chan_kind_names[] = {
-	[CHAN_KIND_QUEUE] = "queue",
-	[CHAN_KIND_ONESHOT] = "oneshot",
-	[CHAN_KIND_RENDEZVOUS] = "rendezvous",
-	[CHAN_KIND_BROADCAST] = "broadcast",
-	[CHAN_KIND_REQREP] = "reqrep",
-};
-
 static const char *const chan_policy_names[] = {
 	[CHAN_POLICY_BLOCK] = "block",
 	[CHAN_POLICY_FAIL] = "fail",
 	[CHAN_POLICY_DROP_NEWEST] = "drop-newest",
 	[CHAN_POLICY_OVERWRITE] = "overwrite",
 };
+
+/**
+ * chan_since() - how much a count grew since the last call
+ * @seen: the count when last asked, updated
+ * @total: the count now
+ *
+ * Concurrent callers each get a disjoint share (CHAN_IOC_LOST on one
+ * file shared by several tasks).
+ *
+ * Return: @total less the last @seen, or 0.
+ */
+u64 chan_since(atomic64_t *seen, u64 total)
+{
+	s64 old = atomic64_read(seen);
+
+	do {
+		if ((u64)old >= total)
+			return 0;
+	} while (!atomic64_try_cmpxchg(seen, &old, total));
+	return total - old;
+}
 
 /**
  * chan_fill_info() - describe a channel
@@ -36,7 +49,7 @@ void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role)
 
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
-	info->kind = ch->kind;
+	info->kind = ch->ops->kind;
 	info->flags = ch->flags;
 	info->policy = ch->policy;
 	info->capacity = ch->capacity;
@@ -53,17 +66,20 @@ void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role)
 	info->recv_waiters = atomic_read(&ch->recv_waiters);
 	info->closed = READ_ONCE(ch->send_closed);
 	info->id = ch->id;
-	info->depth = ch->kind == CHAN_KIND_BROADCAST ? chan_bcast_depth(ch) :
-		      chan_ring_depth(&ch->ring);
+	info->depth = chan_ring_depth(&ch->ring);
 	info->sent = atomic64_read(&ch->ring.sent);
 	info->received = atomic64_read(&ch->ring.received);
 	info->dropped = atomic64_read(&ch->dropped);
 	info->overwritten = atomic64_read(&ch->overwritten);
 	info->send_waits = atomic64_read(&ch->send_waits);
 	info->recv_waits = atomic64_read(&ch->recv_waits);
-	info->map_size = ch->map_size;
-	info->rejects = atomic64_read(&ch->rejects);
-	info->cancelled = atomic64_read(&ch->cancelled);
+	if (ch->map) {
+		info->map_size = ch->map->size;
+		info->rejects = atomic64_read(&ch->map->rejects);
+	}
+	/* What only the kind knows: a broadcast's depth, cancelled calls. */
+	if (ch->ops->info)
+		ch->ops->info(ch, info);
 	/* The name never changes once set; unlinking only hides it. */
 	if (READ_ONCE(ch->named))
 		strscpy(info->name, ch->key.name, sizeof(info->name));
@@ -84,8 +100,7 @@ void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role)
 	seq_printf(m, "chan-name:\t%s\n", info.name);
 	seq_printf(m, "chan-role:\t%s\n",
 		   role == CHAN_ROLE_SEND ? "send" : "recv");
-	seq_printf(m, "chan-kind:\t%s\n", info.kind < ARRAY_SIZE(chan_kind_names) &&
-		   chan_kind_names[info.kind] ? chan_kind_names[info.kind] : "?");
+	seq_printf(m, "chan-kind:\t%s\n", ch->ops->name);
 	seq_printf(m, "chan-flags:\t%s%s\n",
 		   info.flags & CHAN_SINGLE_PRODUCER ? "sp" : "mp",
 		   info.flags & CHAN_SINGLE_CONSUMER ? "sc" : "mc");
@@ -108,6 +123,6 @@ void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role)
 		seq_printf(m, "chan-map-size:\t%llu\n", info.map_size);
 		seq_printf(m, "chan-rejects:\t%llu\n", info.rejects);
 	}
-	if (info.kind == CHAN_KIND_REQREP)
-		seq_printf(m, "chan-cancelled:\t%llu\n", info.cancelled);
+	if (ch->ops->fdinfo)
+		ch->ops->fdinfo(m, &info);
 }

@@ -6,12 +6,16 @@
 #define _CHAN_INTERNAL_H
 
 #include <linux/bits.h>
+#include <linux/cpumask.h>
+#include <linux/indirect_call_wrapper.h>
 #include <linux/chan.h>
 #include <linux/irq_work.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
 #include <linux/list.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
@@ -21,8 +25,8 @@
 #include <linux/workqueue.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <linux/uio.h>
 #include <linux/wait.h>
-#include <linux/xarray.h>
 #include <uapi/linux/chan.h>
 
 #include "debug.h"
@@ -35,7 +39,8 @@ struct user_namespace;
 struct seq_file;
 struct vm_area_struct;
 
-struct chan_sub;
+struct chan;
+struct chan_kind_ops;
 
 /**
  * struct chan_name_key - what the name table finds a channel by
@@ -93,9 +98,25 @@ struct chan_user {
 };
 
 /**
- * struct chan - one channel
+ * struct chan_map - the shared state of a mapped ring (%CHAN_MAPPABLE)
+ * @hdr: the header user space maps; the slots follow it
+ * @size: bytes of the mapping, header and slots
+ * @pages: its pages, for mmap()
+ * @lock: serialises updates of @hdr's state word
+ * @rejects: invalid shared positions or lengths found in the mapping
+ */
+struct chan_map {
+	struct chan_ring_hdr *hdr;
+	size_t size;
+	struct page **pages;
+	raw_spinlock_t lock;		/* serialises hdr->state */
+	atomic64_t rejects;
+};
+
+/**
+ * struct chan - one channel: what every kind needs
  * @ring: the messages; its producer and consumer sides have cache lines of
- *	their own
+ *	their own (a broadcast channel uses its slots and counters only)
  * @recv_wq: receivers and pollers waiting for a message or for the close
  * @send_wq: senders and pollers waiting for room or for the last receiver
  * @ref: endpoints, the name table and in-kernel users
@@ -103,23 +124,20 @@ struct chan_user {
  * @receivers: open receive endpoints
  * @send_closed: 1 once closed for sending; stored with release
  * @sent_plain: &chan_ring.sent may be counted with a plain store: only the
- *	holder of @sp_busy ever changes it (not so on a rendezvous channel,
- *	whose withdrawing sender uncounts after giving sp_busy back)
+ *	holder of @sp_busy ever changes it (not so where a withdrawing
+ *	sender uncounts after giving sp_busy back, %CHAN_KF_HANDOFF)
  * @sp_busy: a sender of a single-producer channel is in progress
  * @sc_busy: a receiver of a single-consumer channel is in progress
- * @oneshot_sent: a oneshot channel's send has begun (and, once the channel
- *	is closed for sending, succeeded)
  * @send_waiters: tasks waiting (spinning or sleeping) in a send
  * @recv_waiters: tasks waiting (spinning or sleeping) in a receive
  * @dropped: messages discarded by %CHAN_POLICY_DROP_NEWEST
  * @overwritten: messages discarded by %CHAN_POLICY_OVERWRITE
  * @send_waits: times a sender slept
  * @recv_waits: times a receiver slept
- * @kind: &enum chan_kind
- * @flags: %CHAN_SINGLE_PRODUCER / %CHAN_SINGLE_CONSUMER
+ * @ops: what its kind does, fixed at creation
+ * @flags: %CHAN_SINGLE_PRODUCER / %CHAN_SINGLE_CONSUMER / %CHAN_MAPPABLE
  * @policy: &enum chan_policy
- * @capacity: slots in the ring, as reported (0 for rendezvous, whose ring
- *	has one slot)
+ * @capacity: slots in the ring, as reported
  * @msg_max: largest message
  * @mode: permission bits
  * @uid: owner
@@ -128,37 +146,22 @@ struct chan_user {
  * @ns: IPC namespace the channel was created in (a reference is held)
  * @user: whom the ring memory is charged to
  * @charged: bytes charged
+ * @map: the mapped ring (%CHAN_MAPPABLE), else NULL
  * @all: in its namespace's list of channels (ns.c)
  * @name_node: in the name table while named
  * @named: the name table holds a reference, and counts as one sender and
  *	one receiver
- * @key: the namespace and NUL-terminated name, the name table's key;
- *	the name stays set once given (empty if never named)
- * @calls: request/reply calls waiting for their replies, by id
- * @call_next: next index to try in @calls
- * @call_gen: generation of call ids
- * @call_busy: a caller of a single-producer request/reply channel is in
- *	progress
- * @cancelled: requests skipped because their caller was gone
- * @bc_tail: broadcast: next position to produce (64-bit, never wraps)
- * @bc_min: broadcast: a recent minimum over the subscribers' cursors
- * @subs: broadcast subscribers (&struct chan_sub), walked under RCU
- * @subs_lock: serialises changes to @subs
- * @map_lock: serialises updates of @map's state word
- * @map: the mapped ring's shared header (%CHAN_MAPPABLE), else NULL; the
- *	slots follow it
- * @map_size: bytes of @map, header and slots
- * @map_pages: the pages of @map, for mmap()
- * @rejects: invalid shared positions or lengths found in @map
- * @wake_work: wakes both queues for a caller that may not (hardirq, NMI,
- *	softirq, interrupts off)
- * @calls_work: fails a request/reply channel's calls for a last receiver
- *	that left where it could not (holds a reference)
- * @reap: on the reaper's list while a dead namespace's name is removed
  * @kernel: made by chan_kcreate(): only such a channel may take a name of
  *	the kernel's (CHAN_KERNEL_PREFIX) or be found by chan_klookup()
+ * @key: the namespace and NUL-terminated name, the name table's key;
+ *	the name stays set once given (empty if never named)
+ * @wake_work: wakes both queues for a caller that may not (hardirq, NMI,
+ *	softirq, interrupts off)
+ * @reap: on the reaper's list while a dead namespace's name is removed
  * @free_work: frees the channel when its last reference went in such a
  *	context
+ * @priv: the kind's own state, &chan_kind_ops.priv_size bytes; a small
+ *	ring's slots follow it in the same allocation
  */
 struct chan {
 	struct chan_ring ring;
@@ -169,18 +172,17 @@ struct chan {
 	atomic_t senders;
 	atomic_t receivers;
 	int send_closed;
-	bool sent_plain;
 	atomic_t sp_busy;
 	atomic_t sc_busy;
-	atomic_t oneshot_sent;
 	atomic_t send_waiters;
 	atomic_t recv_waiters;
+	bool sent_plain;
 	atomic64_t dropped;
 	atomic64_t overwritten;
 	atomic64_t send_waits;
 	atomic64_t recv_waits;
 
-	u32 kind;
+	const struct chan_kind_ops *ops;
 	u32 flags;
 	u32 policy;
 	u32 capacity;
@@ -192,75 +194,51 @@ struct chan {
 	struct ipc_namespace *ns;
 	struct chan_user *user;
 	size_t charged;
+	struct chan_map *map;
 	struct list_head all;
 	struct rhash_head name_node;
 	bool named;
-	struct chan_name_key key;
-	struct xarray calls;
-	u32 call_next;
-	atomic_t call_gen;
-	atomic_t call_busy;
-	atomic64_t cancelled;
-	atomic64_t bc_tail;
-	atomic64_t bc_min;
-	struct list_head subs;
-	spinlock_t subs_lock;		/* serialises changes to subs */
-	raw_spinlock_t map_lock;	/* serialises map->state */
-	struct chan_ring_hdr *map;
-	size_t map_size;
-	struct page **map_pages;
-	atomic64_t rejects;
-	struct irq_work wake_work;
-	struct work_struct free_work;
-	struct work_struct calls_work;
-	struct list_head reap;
 	bool kernel;
+	struct chan_name_key key;
+	struct irq_work wake_work;
+	union {
+		struct list_head reap;		/* while referenced */
+		struct work_struct free_work;	/* once unreferenced */
+	};
+	u64 priv[] __aligned(8);
 };
-
-/* May this context call wake_up() itself, or must it defer? */
-static inline bool chan_may_wake_now(void)
-{
-	return in_task() && !irqs_disabled();
-}
 
 /**
  * struct chan_ep - what an endpoint file points at
  * @ch: the channel
  * @role: &enum chan_role
  * @lost_seen: dropped + overwritten when CHAN_IOC_LOST last asked
- * @sub: the subscriber of a broadcast receive endpoint, else NULL
+ * @priv: the kind's per-endpoint state (a broadcast subscriber), or NULL
  */
 struct chan_ep {
 	struct chan *ch;
 	u32 role;
 	atomic64_t lost_seen;
-	struct chan_sub *sub;
+	void *priv;
 };
 
-/**
- * struct chan_sub - one subscriber of a broadcast channel
- * @pos: the next position to read; moved with cmpxchg() (files sharing
- *	the endpoint share the cursor); 64-bit, never wraps
- * @gap: the cursor was lapped and the next read reports it
- * @lost: messages missed by being lapped
- * @lost_seen: @lost when CHAN_IOC_LOST last asked
- * @node: in &chan.subs
- * @rcu: frees it after producers walking the list are done
- */
-struct chan_sub {
-	atomic64_t pos;
-	atomic_t gap;
-	atomic64_t lost;
-	atomic64_t lost_seen;
-	struct list_head node;
-	struct rcu_head rcu;
-};
+/* The kind's state of @ch (&chan_kind_ops.priv_size bytes). */
+static inline void *chan_kind_priv(struct chan *ch)
+{
+	return ch->priv;
+}
 
-/* The channel object (object.c). */
-struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
-			size_t bytes);
-u64 chan_ring_bytes(u32 capacity, u64 room);
-u64 chan_create_bytes(const struct chan_create *args);
+/* chan_get() for the files below object.c, which defines it. */
+static inline void __chan_get(struct chan *ch)
+{
+	refcount_inc(&ch->ref);
+}
+
+/* May this context call wake_up() itself, or must it defer? */
+static inline bool chan_may_wake_now(void)
+{
+	return in_task() && !irqs_disabled();
+}
 
 /*
  * A relative timeout in jiffies that never ends early: rounded up, plus
@@ -314,33 +292,122 @@ static inline void chan_count(atomic64_t *v, bool single)
 /* Count an invalid word found in a mapped ring. */
 static inline void chan_reject(struct chan *ch)
 {
-	atomic64_inc(&ch->rejects);
+	if (ch->map)
+		atomic64_inc(&ch->map->rejects);
 }
 
-/* Bytes a slot holds: the message, and a request's call id after it. */
-static inline u64 chan_slot_room(u32 kind, u32 msg_max)
+/**
+ * chan_send_broken() - would a send fail with EPIPE?
+ * @ch: the channel
+ *
+ * Return: true with no receiver left or once closed for sending.
+ */
+static inline bool chan_send_broken(struct chan *ch)
 {
-	return (u64)msg_max + (kind == CHAN_KIND_REQREP ? sizeof(u64) : 0);
+	return !atomic_read(&ch->receivers) || READ_ONCE(ch->send_closed);
 }
 
-void chan_close_send(struct chan *ch);
-void chan_wake_all(struct chan *ch);
-int chan_object_init(void);
-void chan_object_exit(void);
-void chan_end_get(struct chan *ch, u32 role);
-void chan_end_put(struct chan *ch, u32 role);
+/* Dropping and overwriting never fail for want of room. */
+static inline bool chan_policy_never_full(const struct chan *ch)
+{
+	return ch->policy == CHAN_POLICY_DROP_NEWEST ||
+	       ch->policy == CHAN_POLICY_OVERWRITE;
+}
 
-/* What chan keeps per IPC namespace (ns.c). */
-int chan_ns_add(struct chan *ch);
-void chan_ns_del(struct chan *ch);
-void chan_ns_named(struct chan *ch, bool named);
-int chan_list(struct chan_list *l, void __user *entries);
-void chan_ns_exit(void);
+/**
+ * chan_map_arm() - ask the other side of a mapped ring to wake us
+ * @ch: the channel; nothing happens unless it is mappable
+ * @send: a sender (true) or a receiver (false) is about to sleep or poll
+ *
+ * The caller is on the wait queue already and looks at the ring after
+ * this returns.
+ */
+static inline void chan_map_arm(struct chan *ch, bool send)
+{
+	struct chan_ring_hdr *h;
+
+	if (!ch->map)
+		return;
+	h = ch->map->hdr;
+	WRITE_ONCE(*(send ? &h->send_wake : &h->recv_wake), 1);
+	/*
+	 * [C] in mmap.c: the flag is visible before we look at the ring.
+	 * Pairs with the full barrier [D] a user-space side issues between
+	 * publishing and reading the flag.
+	 */
+	smp_mb();
+}
+
+/* Extensible structures from and to user space (ustruct.c). */
+int chan_get_struct(void *dst, size_t ksize, void __user *uarg, size_t min);
+int chan_copy_struct_out(void __user *uptr, size_t usize,
+			 const void *kptr, size_t ksize);
+
+/* Permissions (perm.c). */
+int chan_permission(struct chan *ch, int may);
+int chan_permission_noaudit(struct chan *ch, int may);
 
 /* Accounting (limits.c). */
 int chan_user_charge(u64 bytes, struct chan_user **out);
 void chan_user_uncharge(struct chan_user *u, u64 bytes);
 void chan_user_usage(u32 *channels, u64 *bytes);
+
+/* Reporting (info.c). */
+u64 chan_since(atomic64_t *seen, u64 total);
+void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role);
+void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role);
+
+/* Waiting, spinning and waking (wait.c). */
+void chan_wake_recv(struct chan *ch);
+void __chan_wake_recv(struct chan *ch);
+void chan_wake_send(struct chan *ch);
+void chan_wake_all(struct chan *ch);
+void chan_wake_work(struct irq_work *work);
+void chan_pass_wake_send(struct chan *ch, bool room);
+/* What a waiter waits for; @arg as chan_wait_for() was given it. */
+typedef bool (*chan_ready_fn)(struct chan *ch, void *arg);
+int chan_wait_sleep(struct chan *ch, bool send, chan_ready_fn ready,
+		    void *arg, long *timeout);
+
+/* Sending and receiving through the ring (xfer.c). */
+bool chan_eof(struct chan *ch);
+bool chan_xfer_recv_ready(struct chan *ch);
+bool chan_xfer_send_ready(struct chan *ch);
+int chan_xfer_wait_send(struct chan *ch, long *timeout);
+int chan_xfer_wait_recv(struct chan *ch, long *timeout);
+void chan_xfer_pass_wake(struct chan *ch, bool send);
+ssize_t chan_xfer_send(struct chan *ch, struct iov_iter *from, size_t len,
+		       long *timeout, u32 *pos, const u64 *id);
+ssize_t chan_xfer_recv(struct chan *ch, struct iov_iter *to, long *timeout,
+		       u64 *id);
+
+/* What chan keeps per IPC namespace, and CHAN_IOC_LIST (ns.c). */
+int chan_ns_add(struct chan *ch);
+void chan_ns_del(struct chan *ch);
+bool chan_ns_named(struct chan *ch, bool named);
+bool chan_ns_foreign_named(void);
+void chan_ns_doomed(struct list_head *doomed);
+int chan_list(struct chan_list *l, void __user *entries);
+
+/* Mapped rings (mmap.c). */
+void *chan_map_alloc(struct chan *ch, size_t bytes);
+void chan_map_free(struct chan *ch);
+void chan_map_init(struct chan *ch, u32 capacity);
+void chan_map_state(struct chan *ch);
+int chan_map_mmap(struct chan *ch, struct vm_area_struct *vma);
+long chan_ioctl_wait(struct chan_ep *ep, struct chan_wait __user *uarg);
+long chan_ioctl_wake(struct chan_ep *ep);
+
+/* The channel object (object.c). */
+struct chan *chan_alloc(const struct chan_kind_ops *ops,
+			const struct chan_create *args, struct chan_user *u,
+			size_t bytes);
+void chan_close_send(struct chan *ch);
+void chan_end_get(struct chan *ch, u32 role);
+void chan_end_put(struct chan *ch, u32 role);
+void chan_queue_work(struct work_struct *work);
+int chan_object_init(void);
+void chan_object_exit(void);
 
 /* Names (names.c). */
 int chan_name_valid(const char *name);
@@ -350,75 +417,16 @@ int chan_name_add(struct chan *ch, const char *name);
 void chan_name_del(struct chan *ch);
 struct chan *chan_name_lookup(const char *name, bool kernel);
 int chan_name_unlink(const char *name);
-int chan_permission(struct chan *ch, int may);
-int chan_permission_noaudit(struct chan *ch, int may);
 int chan_names_init(void);
 void chan_names_exit(void);
 
-/* The data path (xfer.c). */
-void chan_wake_recv(struct chan *ch);
-void chan_wake_send(struct chan *ch);
-u64 chan_spin_deadline(void);
-bool chan_spin_more(u64 end);
-ssize_t chan_send_queue_id(struct chan *ch, struct iov_iter *from, size_t len,
-			   long *timeout, u32 *pos, const u64 *id);
-ssize_t chan_recv_queue_id(struct chan *ch, struct iov_iter *to,
-			   long *timeout, u64 *id);
-
-/* Queue one message (see chan_send_queue_id()). */
-static inline ssize_t chan_send_queue(struct chan *ch, struct iov_iter *from,
-				      size_t len, long *timeout, u32 *pos)
-{
-	return chan_send_queue_id(ch, from, len, timeout, pos, NULL);
-}
-
-bool chan_send_broken(struct chan *ch);
-int chan_wait_send(struct chan *ch, long *timeout);
-void chan_pass_wake(struct chan *ch, bool send);
-ssize_t chan_ep_recv(struct chan_ep *ep, struct iov_iter *to, long *timeout,
-		     u64 *id);
-ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, long *timeout);
-ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, long *timeout);
-bool chan_recv_ready(struct chan *ch);
-bool chan_send_ready(struct chan *ch);
-
-/* Oneshot and rendezvous sends (kinds.c). */
-ssize_t chan_send_oneshot(struct chan *ch, struct iov_iter *from, size_t len,
-			  long *timeout);
-ssize_t chan_send_rendezvous(struct chan *ch, struct iov_iter *from,
-			     size_t len, long *timeout);
-
-/* The broadcast kind (broadcast.c). */
-void chan_bcast_init(struct chan *ch);
-struct chan_sub *chan_sub_new(struct chan *ch);
-void chan_sub_free(struct chan *ch, struct chan_sub *sub);
-bool chan_bcast_writable(struct chan *ch);
-bool chan_bcast_has(struct chan *ch, struct chan_sub *sub);
-ssize_t chan_send_bcast(struct chan *ch, struct iov_iter *from, size_t len,
-			long *timeout);
-ssize_t chan_recv_bcast(struct chan *ch, struct chan_sub *sub,
-			struct iov_iter *to, long *timeout);
-u64 chan_sub_lost(struct chan_sub *sub);
-u32 chan_bcast_depth(struct chan *ch);
-
-/* Mapped rings (mmap.c). */
-void *chan_map_alloc(struct chan *ch, size_t bytes);
-void chan_map_free(struct chan *ch);
-void chan_map_init(struct chan *ch, u32 capacity);
-void chan_map_state(struct chan *ch);
-void chan_map_arm(struct chan *ch, bool send);
-int chan_map_mmap(struct chan *ch, struct vm_area_struct *vma);
-long chan_ioctl_wait(struct chan_ep *ep, struct chan_wait __user *uarg);
-long chan_ioctl_wake(struct chan_ep *ep);
-int chan_wait_ready(struct chan *ch, bool send, long *timeout);
-
-/* Endpoint files (ep.c). */
-struct file *chan_ep_file(struct chan *ch, u32 role, u32 flags);
-struct chan_ep *chan_ep_of(struct file *file);
-
-/* Reporting (info.c). */
-void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role);
-void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role);
+/* Creating a channel of a kind (kinds.c). */
+const struct chan_kind_ops *chan_kind_ops_of(u32 kind);
+u64 chan_ring_bytes(u32 capacity, u64 room);
+u64 chan_create_bytes(const struct chan_kind_ops *ops,
+		      const struct chan_create *args);
+int chan_create_check(const struct chan_create *a);
+struct chan *chan_create(const struct chan_create *a);
 
 /* Batched I/O (batch.c). */
 enum chan_batch_op {
@@ -430,20 +438,123 @@ enum chan_batch_op {
 long chan_ioctl_batch(struct chan_ep *ep, struct file *file,
 		      struct chan_batch __user *uarg, enum chan_batch_op op);
 
-/* Request/reply (reqrep.c). */
-long chan_ioctl_call(struct chan_ep *ep, struct file *file,
-		     struct chan_call __user *uarg);
-int chan_reply_one(struct chan *ch, u64 id, const void __user *buf, u32 len);
-ssize_t chan_serve_recv(struct chan *ch, struct iov_iter *to, long *timeout,
-			u64 *id);
-void chan_calls_fail(struct chan *ch);
+/* Endpoint files (ep.c). */
+struct file *chan_ep_file(struct chan *ch, u32 role, u32 flags);
+int chan_ep_fd(struct chan *ch, u32 role, u32 flags);
+struct chan_ep *chan_ep_of(struct file *file);
 
 /* The /dev/chan device (dev.c). */
-int chan_get_struct(void *dst, size_t ksize, void __user *uarg, size_t min);
-int chan_create_check(const struct chan_create *a);
 int chan_dev_init(void);
 void chan_dev_exit(void);
-int chan_copy_struct_out(void __user *uptr, size_t usize,
-			 const void *kptr, size_t ksize);
+
+#include "kind.h"
+
+/**
+ * chan_spin_deadline() - start a bounded spin before sleeping
+ *
+ * Before sleeping, a waiter spins for up to spin_ns while the other side
+ * is likely running on another CPU: a reply or a freed slot that arrives
+ * within the spin costs neither side a sleep nor a wakeup (the other
+ * side's wq_has_sleeper() finds nobody on the queue).  No spin on a
+ * uniprocessor or when spin_ns is 0.
+ *
+ * Return: the local_clock() deadline of the spin, or 0 for no spin.
+ */
+static inline u64 chan_spin_deadline(void)
+{
+	u32 ns = READ_ONCE(chan_spin_ns);
+
+	if (!ns || num_online_cpus() < 2)
+		return 0;
+	return local_clock() + ns;
+}
+
+/**
+ * chan_spin_more() - spin once more?
+ * @end: deadline from chan_spin_deadline()
+ *
+ * Return: false once the deadline passed, this CPU is wanted elsewhere or
+ * a signal is pending.
+ */
+static inline bool chan_spin_more(u64 end)
+{
+	cpu_relax();
+	return !need_resched() && !signal_pending(current) &&
+	       local_clock() < end;
+}
+
+/*
+ * Spin until @ready or the spin's end (chan_spin_deadline()).  Inlined
+ * into each caller with its own @ready, so that the loop makes no
+ * indirect call per round.
+ */
+static __always_inline bool chan_spin(chan_ready_fn ready, struct chan *ch,
+				      void *arg)
+{
+	u64 end = chan_spin_deadline();
+
+	if (!end)
+		return false;
+	do {
+		if (ready(ch, arg))
+			return true;
+	} while (chan_spin_more(end));
+	return ready(ch, arg);
+}
+
+/*
+ * User space may flip a mapped ring's positions between our looks, so
+ * that a wait returns at once and the caller's next look fails again:
+ * such a loop must still yield the CPU and end on a signal.
+ */
+static inline int chan_map_yield(struct chan *ch)
+{
+	if (!ch->map)
+		return 0;
+	cond_resched();
+	return signal_pending(current) ? -ERESTARTSYS : 0;
+}
+
+/**
+ * chan_wait_for() - spin, then sleep, until a send or receive may go on
+ * @ch: the channel
+ * @send: a sender (true) or a receiver (false) waits
+ * @ready: the kind's predicate: room or a broken channel for a sender, a
+ *	message or end of stream for a receiver
+ * @arg: passed to @ready (a broadcast receiver's subscriber)
+ * @timeout: jiffies, updated; MAX_SCHEDULE_TIMEOUT for ever
+ *
+ * The waiter is counted in &chan.send_waiters or &chan.recv_waiters while
+ * it waits.  On a %CHAN_KF_HANDOFF kind a receiver starting to wait is
+ * what a sender waits for, so pollers of the send end hear of it.
+ *
+ * Context: process context, sleeps.
+ * Return: 0 when @ready may hold, -ERESTARTSYS or -ETIMEDOUT.
+ */
+static __always_inline int chan_wait_for(struct chan *ch, bool send,
+					 chan_ready_fn ready, void *arg,
+					 long *timeout)
+{
+	atomic_t *waiters = send ? &ch->send_waiters : &ch->recv_waiters;
+	int ret;
+
+	might_sleep();
+	ret = chan_map_yield(ch);
+	if (ret)
+		return ret;
+	atomic_inc(waiters);
+	/*
+	 * The smp_mb() in chan_wake_send() orders the increment before the
+	 * look at the queue; it pairs with the barrier after poll_wait() in
+	 * ep.c, before the poller reads recv_waiters.
+	 */
+	if (!send && (ch->ops->flags & CHAN_KF_HANDOFF))
+		chan_wake_send(ch);
+	if (chan_spin(ready, ch, arg)) {
+		atomic_dec(waiters);
+		return 0;
+	}
+	return chan_wait_sleep(ch, send, ready, arg, timeout);
+}
 
 #endif /* _CHAN_INTERNAL_H */

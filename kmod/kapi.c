@@ -34,28 +34,14 @@ struct chan *chan_kcreate(u32 flags, u32 policy, u32 capacity, u32 msg_max)
 		.flags = flags, .policy = policy, .capacity = capacity,
 		.msg_max = msg_max,
 	};
-	struct chan_user *u;
 	struct chan *ch;
-	size_t bytes;
-	int ret;
 
 	might_sleep();
 	if (flags & ~(CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER))
 		return ERR_PTR(-EINVAL);
-	ret = chan_create_check(&a);
-	if (ret)
-		return ERR_PTR(ret);
-	/* chan_create_check() bounded it by INT_MAX. */
-	bytes = chan_create_bytes(&a);
-	ret = chan_user_charge(bytes, &u);
-	if (ret)
-		return ERR_PTR(ret);
-	ch = chan_alloc(&a, u, bytes);
-	if (!ch) {
-		chan_user_uncharge(u, bytes);
-		return ERR_PTR(-ENOMEM);
-	}
-	ch->kernel = true;
+	ch = chan_create(&a);
+	if (!IS_ERR(ch))
+		ch->kernel = true;
 	return ch;
 }
 EXPORT_SYMBOL_GPL(chan_kcreate);
@@ -187,23 +173,11 @@ EXPORT_SYMBOL_GPL(chan_fdget);
  */
 int chan_fd_install(struct chan *ch, u32 role, u32 flags)
 {
-	struct file *file;
-	int fd;
-
 	might_sleep();
 	if ((role != CHAN_ROLE_SEND && role != CHAN_ROLE_RECV) ||
 	    (flags & ~(CHAN_CLOEXEC | CHAN_NONBLOCK)))
 		return -EINVAL;
-	fd = get_unused_fd_flags(flags & CHAN_CLOEXEC ? O_CLOEXEC : 0);
-	if (fd < 0)
-		return fd;
-	file = chan_ep_file(ch, role, flags);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		return PTR_ERR(file);
-	}
-	fd_install(fd, file);
-	return fd;
+	return chan_ep_fd(ch, role, flags);
 }
 EXPORT_SYMBOL_GPL(chan_fd_install);
 
@@ -216,7 +190,7 @@ EXPORT_SYMBOL_GPL(chan_fd_install);
  *	waits for ever
  *
  * A rendezvous channel's send must wait for its receiver, so with @timeout
- * 0 it fails with -EAGAIN.
+ * 0 it fails with -EAGAIN (as on every %CHAN_KF_HANDOFF kind).
  *
  * Context: any context with @timeout 0 (hardirq and softirq included);
  * otherwise process context, may sleep.
@@ -228,7 +202,7 @@ ssize_t chan_ksend(struct chan *ch, const void *buf, size_t len, long timeout)
 	struct kvec kv = { .iov_base = (void *)buf, .iov_len = len };
 	struct iov_iter it;
 
-	if (!timeout && ch->kind == CHAN_KIND_RENDEZVOUS)
+	if (!timeout && (ch->ops->flags & CHAN_KF_HANDOFF))
 		return -EAGAIN;
 	if (timeout)
 		might_sleep();
@@ -257,7 +231,7 @@ ssize_t chan_krecv(struct chan *ch, void *buf, size_t len, long timeout)
 	if (timeout)
 		might_sleep();
 	iov_iter_kvec(&it, ITER_DEST, &kv, 1, len);
-	return chan_recv_iter(ch, &it, &timeout);
+	return chan_ep_recv(ch, NULL, &it, &timeout, NULL);
 }
 EXPORT_SYMBOL_GPL(chan_krecv);
 
@@ -335,7 +309,7 @@ EXPORT_SYMBOL_GPL(chan_kclose);
  */
 u32 chan_kind(const struct chan *ch)
 {
-	return ch->kind;
+	return ch->ops->kind;
 }
 EXPORT_SYMBOL_GPL(chan_kind);
 

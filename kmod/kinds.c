@@ -1,173 +1,155 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chan: the oneshot and rendezvous kinds - what their sends add to the
- * queue's.  Receiving, poll and close are the queue's.
- *
- * A oneshot channel is a queue of one slot whose first successful send
- * closes it for sending.
- *
- * A rendezvous channel is a queue of one slot (on a multi-consumer ring)
- * whose sender, after publishing, waits until a receiver has claimed the
- * slot.  A sender that gives up withdraws its message by claiming the slot
- * itself, with the same cmpxchg() of the ring's head that receivers use:
- * exactly one of them wins, so the message is either taken by a receiver
- * (and the send succeeds) or withdrawn (and the send fails), never both.
- *
- *   sender                               receiver
- *   ------                               --------
- *   publish slot (store-release seq)     peek: load-acquire seq, copy out
- *   wait: head > pos ?                   cmpxchg(head, pos, pos + 1) [C]
- *   give up: cmpxchg(head, pos, pos + 1) [C]
- *
- * The two [C] are the same atomic on the same word.  The receiver then
- * wakes the send queue; the waiting sender sleeps non-exclusively there
- * (prepare_to_wait() sets its state with a full barrier before it looks at
- * head), so the wakeup reaches it whichever other senders sleep there.
+ * chan: the table of kinds, and creating a channel of one.  The kind is
+ * decided here, once: the channel keeps its kind's operations
+ * (&struct chan_kind_ops) and nothing after creation asks which kind it is.
  */
-#include <linux/jiffies.h>
-#include <linux/sched/signal.h>
-#include <linux/wait.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
 
 #include "internal.h"
-#include "trace.h"
+
+static const struct chan_kind_ops *const chan_kinds[] = {
+	[CHAN_KIND_QUEUE]	= &chan_queue_ops,
+	[CHAN_KIND_ONESHOT]	= &chan_oneshot_ops,
+	[CHAN_KIND_RENDEZVOUS]	= &chan_rendezvous_ops,
+	[CHAN_KIND_BROADCAST]	= &chan_broadcast_ops,
+	[CHAN_KIND_REQREP]	= &chan_reqrep_ops,
+};
 
 /**
- * chan_send_oneshot() - send the one message of a oneshot channel
- * @ch: a %CHAN_KIND_ONESHOT channel
- * @from: the message
- * @len: its length, 1 to msg_max
- * @timeout: as for chan_send_iter()
+ * chan_kind_ops_of() - the operations of a kind
+ * @kind: any value
  *
- * Return: @len, -EALREADY if a send succeeded or is in progress, or an
- * errno of chan_send_queue() with nothing sent.
+ * Return: the kind's table, or NULL for an unknown kind.
  */
-ssize_t chan_send_oneshot(struct chan *ch, struct iov_iter *from, size_t len,
-			  long *timeout)
+const struct chan_kind_ops *chan_kind_ops_of(u32 kind)
 {
-	ssize_t ret;
-	u32 pos;
-
-	if (atomic_cmpxchg(&ch->oneshot_sent, 0, 1))
-		return -EALREADY;
-	ret = chan_send_queue(ch, from, len, timeout, &pos);
-	if (ret < 0) {
-		/* Nothing was queued: a later send may try again. */
-		atomic_set(&ch->oneshot_sent, 0);
-		return ret;
-	}
-	chan_close_send(ch);
-	return ret;
-}
-
-/*
- * Has a receiver (or the sender withdrawing) claimed position @pos?  The
- * ring has one slot, so the head stays at @pos until it is claimed, and
- * any other value means taken - even 2^31 messages later, when a signed
- * difference would read as "not yet".
- */
-static bool chan_taken(struct chan *ch, u32 pos)
-{
-	return READ_ONCE(ch->ring.head) != pos;
-}
-
-/*
- * Wait until @pos is taken, every receiver is gone, a signal or the end of
- * *@timeout (updated).  Returns 0 once taken, else -EPIPE, -ERESTARTSYS or
- * -ETIMEDOUT.
- */
-static int chan_wait_taken(struct chan *ch, u32 pos, long *timeout)
-{
-	u64 end = chan_spin_deadline();
-	long t = *timeout;
-	DEFINE_WAIT(wait);
-	int ret = 0;
-
-	if (end) {
-		do {
-			if (chan_taken(ch, pos))
-				return 0;
-		} while (chan_spin_more(end));
-	}
-	atomic_inc(&ch->send_waiters);
-	atomic64_inc(&ch->send_waits);
-	trace_chan_wait(ch->id, true);
-	for (;;) {
-		/* Full barrier: pairs with the one in chan_wake_send(). */
-		prepare_to_wait(&ch->send_wq, &wait, TASK_INTERRUPTIBLE);
-		if (chan_taken(ch, pos))
-			break;
-		if (!atomic_read(&ch->receivers)) {
-			ret = -EPIPE;
-			break;
-		}
-		if (signal_pending(current)) {
-			ret = -ERESTARTSYS;
-			break;
-		}
-		if (!t) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		t = schedule_timeout(t);
-	}
-	finish_wait(&ch->send_wq, &wait);
-	atomic_dec(&ch->send_waiters);
-	if (*timeout != MAX_SCHEDULE_TIMEOUT)
-		*timeout = t;
-	return ret;
-}
-
-/*
- * Take our message back.  Returns true if it was still there; false if a
- * receiver claimed it first, and the send has succeeded after all.
- */
-static bool chan_withdraw(struct chan *ch, u32 pos)
-{
-	if (!chan_ring_consume(&ch->ring, pos))
-		return false;
-	chan_delay(CHAN_DP_WITHDRAW);
-	atomic64_dec(&ch->ring.sent);	/* it was never delivered */
-	chan_wake_send(ch);		/* the slot is free again */
-	return true;
+	return kind < ARRAY_SIZE(chan_kinds) ? chan_kinds[kind] : NULL;
 }
 
 /**
- * chan_send_rendezvous() - hand one message to a receiver
- * @ch: a %CHAN_KIND_RENDEZVOUS channel
- * @from: the message
- * @len: its length, 1 to msg_max
- * @timeout: as for chan_send_iter(); 0 sends only to a receiver already
- *	waiting, and then waits up to %CHAN_RENDEZVOUS_HANDOFF_MS for it
+ * chan_ring_bytes() - ring memory a channel of this shape needs
+ * @capacity: requested capacity, any u32 (0: one slot)
+ * @room: bytes a slot holds (msg_max plus the kind's slot_extra)
  *
- * Context: process context, may sleep even when *@timeout is 0.
+ * Computed in 64 bits and checked, for any input: nothing is narrowed
+ * before the caller has compared the result with its limits.
  *
- * Return: @len once a receiver took the message; -EAGAIN, -ETIMEDOUT,
- * -ERESTARTSYS or -EPIPE with the message withdrawn; or an errno of
- * chan_send_queue() with nothing sent.
+ * Return: bytes, or U64_MAX if they do not fit in 64 bits.
  */
-ssize_t chan_send_rendezvous(struct chan *ch, struct iov_iter *from,
-			     size_t len, long *timeout)
+u64 chan_ring_bytes(u32 capacity, u64 room)
 {
-	bool nonblock = !*timeout;
-	long handoff;
-	ssize_t ret;
-	int err;
-	u32 pos;
+	u64 cap = capacity <= 1 ? 1 : 1ULL << fls64((u64)capacity - 1);
+	u64 stride = (room + sizeof(struct chan_slot) + 7) & ~7ULL;
+	u64 bytes;
 
-	if (nonblock && !atomic_read(&ch->recv_waiters))
-		return -EAGAIN;
-	ret = chan_send_queue(ch, from, len, timeout, &pos);
-	if (ret < 0)
-		return ret;
-	if (nonblock) {
-		handoff = msecs_to_jiffies(CHAN_RENDEZVOUS_HANDOFF_MS);
-		err = chan_wait_taken(ch, pos, &handoff);
-		if (err == -ETIMEDOUT)
-			err = -EAGAIN;
-	} else {
-		err = chan_wait_taken(ch, pos, timeout);
+	if (check_mul_overflow(cap, stride, &bytes))
+		return U64_MAX;
+	return bytes;
+}
+
+/**
+ * chan_create_bytes() - memory a channel created with @args is charged
+ * @ops: its kind
+ * @args: creation arguments (any values)
+ *
+ * Return: the ring's bytes; a mappable ring adds its header page and
+ * rounds up to whole pages; U64_MAX if that does not fit in 64 bits.
+ */
+u64 chan_create_bytes(const struct chan_kind_ops *ops,
+		      const struct chan_create *args)
+{
+	u64 bytes = chan_ring_bytes(args->capacity,
+				    (u64)args->msg_max + ops->slot_extra);
+
+	if (!(args->flags & CHAN_MAPPABLE))
+		return bytes;
+	if (bytes > U64_MAX - 2 * PAGE_SIZE)
+		return U64_MAX;
+	return PAGE_SIZE + round_up(bytes, PAGE_SIZE);
+}
+
+/* What only a mapped ring's shape allows. */
+static int chan_create_check_map(const struct chan_kind_ops *ops,
+				 const struct chan_create *a)
+{
+	if (!(a->flags & CHAN_MAPPABLE))
+		return 0;
+	if (!(ops->flags & CHAN_KF_MAPPABLE) ||
+	    a->policy == CHAN_POLICY_OVERWRITE ||
+	    (~a->flags & (CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER)))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * chan_create_check() - validate creation arguments
+ * @a: the arguments
+ *
+ * Return: 0, -EINVAL or -E2BIG.
+ */
+int chan_create_check(const struct chan_create *a)
+{
+	const struct chan_kind_ops *ops = chan_kind_ops_of(a->kind);
+	u64 bytes;
+
+	if (a->flags & ~CHAN_CREATE_FLAGS)
+		return -EINVAL;
+	if (a->policy > CHAN_POLICY_OVERWRITE)
+		return -EINVAL;
+	if (a->mode & ~0777)
+		return -EINVAL;
+	if (a->__reserved0 || a->__reserved[0] || a->__reserved[1])
+		return -EINVAL;
+	if (!ops || ops->check(a) || !a->msg_max)
+		return -EINVAL;
+	if (chan_create_check_map(ops, a))
+		return -EINVAL;
+	if (a->capacity > READ_ONCE(chan_max_capacity) ||
+	    a->capacity > CHAN_CAPACITY_LIMIT)
+		return -E2BIG;
+	if (a->msg_max > READ_ONCE(chan_max_msg_size) ||
+	    a->msg_max > CHAN_MSG_SIZE_LIMIT)
+		return -E2BIG;
+	/* In 64 bits, before anything is narrowed or allocated. */
+	bytes = chan_create_bytes(ops, a);
+	if (bytes > INT_MAX)
+		return -E2BIG;
+	return 0;
+}
+
+/**
+ * chan_create() - create a channel as @a describes, charged to the caller
+ * @a: creation arguments; checked here (chan_create_check())
+ *
+ * The channel has no endpoint and no name yet.
+ *
+ * Context: process context, may sleep.
+ * Return: the channel with one reference, or an ERR_PTR (-EINVAL, -E2BIG,
+ * -EMFILE, -ENOMEM).
+ */
+struct chan *chan_create(const struct chan_create *a)
+{
+	const struct chan_kind_ops *ops;
+	struct chan_user *u;
+	struct chan *ch;
+	size_t bytes;
+	int ret;
+
+	ret = chan_create_check(a);
+	if (ret)
+		return ERR_PTR(ret);
+	ops = chan_kind_ops_of(a->kind);
+	bytes = chan_create_bytes(ops, a);	/* at most INT_MAX, checked */
+	ret = chan_user_charge(bytes, &u);
+	if (ret)
+		return ERR_PTR(ret);
+	ch = chan_alloc(ops, a, u, bytes);
+	if (!ch) {
+		chan_user_uncharge(u, bytes);
+		return ERR_PTR(-ENOMEM);
 	}
-	if (err && chan_withdraw(ch, pos))
-		return err;
-	return ret;
+	return ch;
 }

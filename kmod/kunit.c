@@ -205,7 +205,8 @@ static void chan_ring_test_size_overflow(struct kunit *test)
 	a.msg_max = U32_MAX;
 	KUNIT_EXPECT_EQ(test, chan_create_check(&a), -E2BIG);
 	a.flags = CHAN_MAPPABLE | CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER;
-	KUNIT_EXPECT_EQ(test, chan_create_bytes(&a), U64_MAX);
+	KUNIT_EXPECT_EQ(test, chan_create_bytes(chan_kind_ops_of(a.kind), &a),
+			U64_MAX);
 }
 
 static struct kunit_case chan_ring_cases[] = {
@@ -232,13 +233,9 @@ static struct chan *chan_test_make_kind(struct kunit *test, u32 kind,
 		.kind = kind, .flags = flags, .policy = policy,
 		.capacity = cap, .msg_max = 16,
 	};
-	size_t bytes = chan_ring_bytes(cap, chan_slot_room(kind, 16));
-	struct chan_user *u;
-	struct chan *ch;
+	struct chan *ch = chan_create(&a);
 
-	KUNIT_ASSERT_EQ(test, chan_user_charge(bytes, &u), 0);
-	ch = chan_alloc(&a, u, bytes);
-	KUNIT_ASSERT_NOT_NULL(test, ch);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ch));
 	chan_end_get(ch, CHAN_ROLE_SEND);
 	chan_end_get(ch, CHAN_ROLE_RECV);
 	return ch;
@@ -276,7 +273,7 @@ static ssize_t chan_test_recv(struct chan *ch, u32 *v)
 	long timeout = 0;
 
 	iov_iter_kvec(&it, ITER_DEST, &kv, 1, sizeof(*v));
-	return chan_recv_iter(ch, &it, &timeout);
+	return chan_ep_recv(ch, NULL, &it, &timeout, NULL);
 }
 
 static void chan_policy_run(struct kunit *test, u32 flags, u32 policy)
@@ -370,7 +367,7 @@ static void chan_kind_test_rendezvous(struct kunit *test)
 	chan_test_free(ch);
 }
 
-static ssize_t chan_test_sub_recv(struct chan *ch, struct chan_sub *sub,
+static ssize_t chan_test_sub_recv(struct chan *ch, struct chan_ep *sub,
 				  u32 *v)
 {
 	struct kvec kv = { v, sizeof(*v) };
@@ -379,18 +376,20 @@ static ssize_t chan_test_sub_recv(struct chan *ch, struct chan_sub *sub,
 	long timeout = 0;
 
 	iov_iter_kvec(&it, ITER_DEST, &kv, 1, sizeof(*v));
-	return chan_recv_bcast(ch, sub, &it, &timeout);
+	return chan_ep_recv(ch, sub, &it, &timeout, NULL);
 }
 
 static void chan_kind_test_broadcast(struct kunit *test)
 {
 	struct chan *ch = chan_test_make_kind(test, CHAN_KIND_BROADCAST, 0,
 					      CHAN_POLICY_OVERWRITE, 4);
-	struct chan_sub *fast = chan_sub_new(ch), *slow = chan_sub_new(ch);
+	struct chan_ep fast_ep = { .ch = ch, .role = CHAN_ROLE_RECV };
+	struct chan_ep slow_ep = { .ch = ch, .role = CHAN_ROLE_RECV };
+	struct chan_ep *fast = &fast_ep, *slow = &slow_ep;
 	u32 k, v;
 
-	KUNIT_ASSERT_NOT_NULL(test, fast);
-	KUNIT_ASSERT_NOT_NULL(test, slow);
+	KUNIT_ASSERT_EQ(test, ch->ops->ep_open(fast), 0);
+	KUNIT_ASSERT_EQ(test, ch->ops->ep_open(slow), 0);
 	/* No plain receiver: only subscribers read a broadcast channel. */
 	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v), (ssize_t)-EINVAL);
 	for (k = 0; k < 10; k++) {
@@ -401,8 +400,8 @@ static void chan_kind_test_broadcast(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, chan_test_sub_recv(ch, slow, &v),
 			(ssize_t)-EOVERFLOW);
-	KUNIT_EXPECT_EQ(test, chan_sub_lost(slow), 6ULL);
-	KUNIT_EXPECT_EQ(test, chan_sub_lost(fast), 0ULL);
+	KUNIT_EXPECT_EQ(test, ch->ops->lost(slow), 6ULL);
+	KUNIT_EXPECT_EQ(test, ch->ops->lost(fast), 0ULL);
 	for (k = 6; k < 10; k++) {
 		KUNIT_EXPECT_EQ(test, chan_test_sub_recv(ch, slow, &v),
 				(ssize_t)4);
@@ -412,8 +411,8 @@ static void chan_kind_test_broadcast(struct kunit *test)
 			(ssize_t)-EAGAIN);
 	chan_close_send(ch);
 	KUNIT_EXPECT_EQ(test, chan_test_sub_recv(ch, slow, &v), (ssize_t)0);
-	chan_sub_free(ch, fast);
-	chan_sub_free(ch, slow);
+	ch->ops->ep_release(fast);
+	ch->ops->ep_release(slow);
 	chan_test_free(ch);
 }
 
@@ -425,8 +424,8 @@ static void chan_kind_test_reqrep(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, chan_test_send(ch, 1), (ssize_t)-EINVAL);
 	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v), (ssize_t)-EINVAL);
-	KUNIT_EXPECT_EQ(test, chan_reply_one(ch, 1, NULL, 0), -ENOENT);
-	KUNIT_EXPECT_EQ(test, chan_reply_one(ch, 1ULL << 32 | 1, NULL, 0),
+	KUNIT_EXPECT_EQ(test, ch->ops->reply(ch, 1, NULL, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, ch->ops->reply(ch, 1ULL << 32 | 1, NULL, 0),
 			-ENOENT);
 	chan_test_free(ch);
 }

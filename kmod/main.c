@@ -3,10 +3,7 @@
  * chan: message channels on lock-free rings.
  *
  * Module entry points and tunables.  Everything else lives in files of its
- * own: dev.c (the /dev/chan device and its ioctls), object.c (the channel
- * object), ring.h (the lock-free ring), xfer.c (sending and receiving),
- * ep.c (endpoint files), names.c (names and permissions), limits.c
- * (per-user limits) and info.c (reporting).
+ * own, one concern each; kmod/README shows their layers.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -103,7 +100,6 @@ static void __exit chan_exit(void)
 {
 	chan_dev_exit();
 	chan_names_exit();
-	chan_ns_exit();
 	chan_debug_exit();
 	chan_object_exit();
 }

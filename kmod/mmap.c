@@ -33,7 +33,8 @@
  * edge-triggered epoll hears of the next message too.  A flag left armed
  * costs the other side one needless CHAN_IOC_WAKE and nothing else.
  * Producers and consumers inside the kernel ignore the flags and wake
- * through wq_has_sleeper() as on any channel (see xfer.c).
+ * through wq_has_sleeper() as on any channel (see wait.c).  chan_map_arm()
+ * is in internal.h, for wait.c.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -60,12 +61,16 @@
 void *chan_map_alloc(struct chan *ch, size_t bytes)
 {
 	unsigned long i, n = bytes >> PAGE_SHIFT;
+	struct chan_map *map;
 	struct page **pages;
 	void *base;
 
+	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	if (!map)
+		return NULL;
 	pages = kvcalloc(n, sizeof(*pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!pages)
-		return NULL;
+		goto free_map;
 	for (i = 0; i < n; i++) {
 		pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
 				      __GFP_NOWARN);
@@ -76,16 +81,19 @@ void *chan_map_alloc(struct chan *ch, size_t bytes)
 	base = vmap(pages, n, VM_MAP, PAGE_KERNEL);
 	if (!base)
 		goto free_pages;
-	ch->map = base;
-	ch->map_size = bytes;
-	ch->map_pages = pages;
-	raw_spin_lock_init(&ch->map_lock);
+	map->hdr = base;
+	map->size = bytes;
+	map->pages = pages;
+	raw_spin_lock_init(&map->lock);
+	ch->map = map;
 	return base + PAGE_SIZE;
 
 free_pages:
 	while (i--)
 		__free_page(pages[i]);
 	kvfree(pages);
+free_map:
+	kfree(map);
 	return NULL;
 }
 
@@ -95,12 +103,14 @@ free_pages:
  */
 void chan_map_free(struct chan *ch)
 {
-	unsigned long i, n = ch->map_size >> PAGE_SHIFT;
+	struct chan_map *map = ch->map;
+	unsigned long i, n = map->size >> PAGE_SHIFT;
 
-	vunmap(ch->map);
+	vunmap(map->hdr);
 	for (i = 0; i < n; i++)
-		__free_page(ch->map_pages[i]);
-	kvfree(ch->map_pages);
+		__free_page(map->pages[i]);
+	kvfree(map->pages);
+	kfree(map);
 }
 
 /**
@@ -110,14 +120,14 @@ void chan_map_free(struct chan *ch)
  */
 void chan_map_init(struct chan *ch, u32 capacity)
 {
-	struct chan_ring_hdr *h = ch->map;
+	struct chan_ring_hdr *h = ch->map->hdr;
 
 	h->magic = CHAN_RING_MAGIC;
 	h->capacity = capacity;
 	h->msg_max = ch->ring.msg_max;
 	h->stride = ch->ring.stride;
 	h->slots_offset = PAGE_SIZE;
-	h->map_size = ch->map_size;
+	h->map_size = ch->map->size;
 	ch->ring.utail = &h->tail;
 	ch->ring.uhead = &h->head;
 }
@@ -140,36 +150,13 @@ void chan_map_state(struct chan *ch)
 	 * whoever takes it last sees every change and the word never goes
 	 * back to an older state.
 	 */
-	raw_spin_lock_irqsave(&ch->map_lock, flags);
+	raw_spin_lock_irqsave(&ch->map->lock, flags);
 	if (READ_ONCE(ch->send_closed))
 		state |= CHAN_RING_CLOSED;
 	if (!atomic_read(&ch->receivers))
 		state |= CHAN_RING_NO_RECEIVERS;
-	WRITE_ONCE(ch->map->state, state);
-	raw_spin_unlock_irqrestore(&ch->map_lock, flags);
-}
-
-/**
- * chan_map_arm() - ask the other side of a mapped ring to wake us
- * @ch: the channel; nothing happens unless it is mappable
- * @send: a sender (true) or a receiver (false) is about to sleep or poll
- *
- * The caller is on the wait queue already and looks at the ring after
- * this returns.
- */
-void chan_map_arm(struct chan *ch, bool send)
-{
-	struct chan_ring_hdr *h = ch->map;
-
-	if (!h)
-		return;
-	WRITE_ONCE(*(send ? &h->send_wake : &h->recv_wake), 1);
-	/*
-	 * [C]: the flag is visible before we look at the ring.  Pairs with
-	 * the full barrier [D] a user-space side issues between publishing
-	 * and reading the flag.
-	 */
-	smp_mb();
+	WRITE_ONCE(ch->map->hdr->state, state);
+	raw_spin_unlock_irqrestore(&ch->map->lock, flags);
 }
 
 /*
@@ -189,7 +176,7 @@ static void chan_vma_flags(struct vm_area_struct *vma, vm_flags_t set,
 /**
  * chan_map_mmap() - map a mappable channel's ring
  * @ch: the channel
- * @vma: a shared mapping at offset 0 of at most &chan.map_size bytes
+ * @vma: a shared mapping at offset 0 of at most &chan_map.size bytes
  *
  * The mapping holds the endpoint file, and so the channel and its ring,
  * until it is unmapped.
@@ -204,7 +191,7 @@ int chan_map_mmap(struct chan *ch, struct vm_area_struct *vma)
 	/* A private mapping would copy on write and never be seen. */
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > ch->map_size)
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > ch->map->size)
 		return -EINVAL;
 	/* Memory the other side writes is never code. */
 	if (vma->vm_flags & VM_EXEC)
@@ -214,8 +201,52 @@ int chan_map_mmap(struct chan *ch, struct vm_area_struct *vma)
 	 * executable later, nor written into core dumps.
 	 */
 	chan_vma_flags(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYEXEC);
-	return vm_map_pages_zero(vma, ch->map_pages,
-				 ch->map_size >> PAGE_SHIFT);
+	return vm_map_pages_zero(vma, ch->map->pages,
+				 ch->map->size >> PAGE_SHIFT);
+}
+
+/* A mapped ring's room (@send) or messages; -EPROTO if invalid. */
+static int chan_map_look(struct chan *ch, bool send)
+{
+	u32 tail, head, used;
+
+	used = chan_ring_mapped_used(&ch->ring, &tail, &head, send);
+	if (used > ch->ring.mask + 1) {
+		chan_reject(ch);
+		return -EPROTO;
+	}
+	return send ? used <= ch->ring.mask : used > 0;
+}
+
+/**
+ * chan_wait_ready() - wait until a mapped ring has room or a message
+ * @ch: a mappable channel
+ * @send: wait for room (true) or for a message (false)
+ * @timeout: jiffies, updated; 0 only looks; MAX_SCHEDULE_TIMEOUT for ever
+ *
+ * Context: process context, sleeps.
+ * Return: 0; -EPIPE if a send would fail or the stream ended; -EPROTO,
+ * -EAGAIN (*@timeout was 0), -ETIMEDOUT or -ERESTARTSYS.
+ */
+static int chan_wait_ready(struct chan *ch, bool send, long *timeout)
+{
+	int ret;
+
+	for (;;) {
+		if (send && chan_send_broken(ch))
+			return -EPIPE;
+		ret = chan_map_look(ch, send);
+		if (ret)
+			return ret < 0 ? ret : 0;
+		if (!send && chan_eof(ch))
+			return -EPIPE;
+		if (!*timeout)
+			return -EAGAIN;
+		ret = send ? chan_xfer_wait_send(ch, timeout) :
+			     chan_xfer_wait_recv(ch, timeout);
+		if (ret)
+			return ret;
+	}
 }
 
 /**
@@ -263,10 +294,10 @@ long chan_ioctl_wake(struct chan_ep *ep)
 	if (!ch->map)
 		return -EINVAL;
 	if (ep->role == CHAN_ROLE_SEND) {
-		WRITE_ONCE(ch->map->recv_wake, 0);
+		WRITE_ONCE(ch->map->hdr->recv_wake, 0);
 		chan_wake_recv(ch);
 	} else {
-		WRITE_ONCE(ch->map->send_wake, 0);
+		WRITE_ONCE(ch->map->hdr->send_wake, 0);
 		chan_wake_send(ch);
 	}
 	return 0;

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chan: channel names and permissions.
+ * chan: channel names, and the end of a dead namespace's names.
  *
  * A named channel lives in the IPC namespace of its creator until it is
- * unlinked, or until the namespace itself is gone (ns.c), like a POSIX
- * message queue; the name table holds a reference to it.  The table is
+ * unlinked, or until the namespace itself is gone (see ns.c for when that
+ * is; the reaper here then unlinks its names), like a POSIX message
+ * queue; the name table holds a reference to it.  The table is
  * one hash table keyed by (namespace, name), so a lookup costs the same
  * however many names other namespaces hold.  Opening by name checks the
  * caller's credentials against the channel's owner, group and mode as for
  * a file, and CAP_IPC_OWNER in the namespace's user namespace overrides,
  * as for SysV IPC and POSIX message queues (effective ids, as ipcperms()
- * uses).
+ * uses; perm.c).
  *
  * Names that begin with CHAN_KERNEL_PREFIX belong to kernel code
  * (chan_kname()): user space may open them, never create them, so that
@@ -26,6 +27,7 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -39,6 +41,9 @@ static const struct rhashtable_params chan_names_params = {
 static struct rhashtable chan_names;
 /* Serialises adding and removing names against each other and lookups. */
 static DEFINE_MUTEX(chan_names_lock);
+
+static void chan_names_reap(struct work_struct *work);
+static DECLARE_DELAYED_WORK(chan_names_reaper, chan_names_reap);
 
 /**
  * chan_name_valid() - is @name a well-formed channel name?
@@ -128,7 +133,9 @@ int chan_name_add(struct chan *ch, const char *name)
 	chan_end_get(ch, CHAN_ROLE_SEND);
 	chan_end_get(ch, CHAN_ROLE_RECV);
 	WRITE_ONCE(ch->named, true);
-	chan_ns_named(ch, true);
+	/* The first name of a namespace other than the initial one. */
+	if (chan_ns_named(ch, true))
+		schedule_delayed_work(&chan_names_reaper, HZ);
 unlock:
 	mutex_unlock(&chan_names_lock);
 	return ret;
@@ -233,49 +240,22 @@ unlock:
 	return ret;
 }
 
-static int chan_mode_permits(struct chan *ch, int may)
-{
-	int granted = ch->mode;
-
-	if (uid_eq(current_euid(), ch->uid))
-		granted >>= 6;
-	else if (in_group_p(ch->gid))
-		granted >>= 3;
-	return (may & ~granted & 0007) == 0;
-}
-
-/**
- * chan_permission() - may the caller open @ch for @may?
- * @ch: the channel
- * @may: MAY_READ to receive, MAY_WRITE to send
- *
- * Return: 0 or -EACCES.
+/*
+ * Once a second while any namespace other than the initial one has a
+ * name: unlink the names of namespaces nobody can reach any more.
  */
-int chan_permission(struct chan *ch, int may)
+static void chan_names_reap(struct work_struct *work)
 {
-	if (chan_mode_permits(ch, may) ||
-	    ns_capable(ch->ns->user_ns, CAP_IPC_OWNER))
-		return 0;
-	return -EACCES;
-}
+	struct chan *ch, *tmp;
+	LIST_HEAD(doomed);
 
-/**
- * chan_permission_noaudit() - chan_permission() for a mere look
- * @ch: the channel
- * @may: MAY_READ or MAY_WRITE
- *
- * As chan_permission(), without an audit record of a capability the
- * caller does not use to open anything (a listing asks about every
- * channel).
- *
- * Return: 0 or -EACCES.
- */
-int chan_permission_noaudit(struct chan *ch, int may)
-{
-	if (chan_mode_permits(ch, may) ||
-	    ns_capable_noaudit(ch->ns->user_ns, CAP_IPC_OWNER))
-		return 0;
-	return -EACCES;
+	chan_ns_doomed(&doomed);
+	list_for_each_entry_safe(ch, tmp, &doomed, reap) {
+		chan_name_del(ch);
+		chan_put(ch);
+	}
+	if (chan_ns_foreign_named())
+		schedule_delayed_work(&chan_names_reaper, HZ);
 }
 
 /**
@@ -305,6 +285,7 @@ static void chan_names_drop(void *ptr, void *arg)
  */
 void chan_names_exit(void)
 {
+	cancel_delayed_work_sync(&chan_names_reaper);
 	mutex_lock(&chan_names_lock);
 	rhashtable_free_and_destroy(&chan_names, chan_names_drop, NULL);
 	mutex_unlock(&chan_names_lock);

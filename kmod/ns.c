@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * chan: what chan keeps per IPC namespace - its channels, in creation
- * order (the list CHAN_IOC_LIST walks), and the end of its names when the
- * namespace is gone.
+ * order (the list CHAN_IOC_LIST walks), and whether the namespace is gone
+ * so that its names should go too (names.c reaps them).
  *
  * Every channel holds a reference on the IPC namespace it was created in,
  * and the name table holds a reference on every named channel.  Left to
@@ -13,8 +13,8 @@
  * namespace is one of its channels' - no task, no nsfs file, no bind
  * mount can reach it any more, and none can be made - the reaper unlinks
  * its names.  Its channels then go with their last endpoints, and the
- * namespace with its last channel.  The reaper runs once a second while
- * any namespace other than the initial one has a name.
+ * namespace with its last channel.  The reaper (names.c) runs once a
+ * second while any namespace other than the initial one has a name.
  *
  * One mutex guards the records and lists; nothing under it touches user
  * memory or sleeps for long (CHAN_IOC_LIST copies out with it dropped).
@@ -29,7 +29,6 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -53,9 +52,6 @@ static DEFINE_HASHTABLE(chan_nss, 6);
 static DEFINE_MUTEX(chan_ns_lock);
 /* Names held in namespaces other than the initial one. */
 static unsigned int chan_ns_foreign_names;
-
-static void chan_ns_reap(struct work_struct *work);
-static DECLARE_DELAYED_WORK(chan_ns_reaper, chan_ns_reap);
 
 /*
  * The initial IPC namespace, whose names live until unlinked.  6.1 does
@@ -133,24 +129,43 @@ void chan_ns_del(struct chan *ch)
  * @named: true when named, false when the name goes
  *
  * Context: process context, may sleep; called with the name table locked.
+ * Return: true for the first name held outside the initial namespace:
+ * the reaper should start.
  */
-void chan_ns_named(struct chan *ch, bool named)
+bool chan_ns_named(struct chan *ch, bool named)
 {
-	bool foreign = ch->ns != chan_init_ipc_ns();
+	bool foreign = ch->ns != chan_init_ipc_ns(), first = false;
 	struct chan_ns *n;
 
 	mutex_lock(&chan_ns_lock);
 	n = chan_ns_find(ch->ns);
 	if (named) {
 		n->named++;
-		if (foreign && !chan_ns_foreign_names++)
-			schedule_delayed_work(&chan_ns_reaper, HZ);
+		if (foreign)
+			first = !chan_ns_foreign_names++;
 	} else {
 		n->named--;
 		if (foreign)
 			chan_ns_foreign_names--;
 	}
 	mutex_unlock(&chan_ns_lock);
+	return first;
+}
+
+/**
+ * chan_ns_foreign_named() - does a namespace other than the initial one
+ * hold a name?
+ *
+ * Return: true if so: the reaper should look again later.
+ */
+bool chan_ns_foreign_named(void)
+{
+	bool any;
+
+	mutex_lock(&chan_ns_lock);
+	any = chan_ns_foreign_names;
+	mutex_unlock(&chan_ns_lock);
+	return any;
 }
 
 /*
@@ -163,11 +178,16 @@ static bool chan_ns_dead(const struct chan_ns *n)
 	       refcount_read(&n->ns->ns.count) == n->channels;
 }
 
-static void chan_ns_reap(struct work_struct *work)
+/**
+ * chan_ns_doomed() - the named channels of namespaces nobody can reach
+ * @doomed: gets them, linked by &chan.reap, each with a reference
+ *
+ * Context: process context, may sleep.
+ */
+void chan_ns_doomed(struct list_head *doomed)
 {
-	struct chan *ch, *tmp;
 	struct chan_ns *n;
-	LIST_HEAD(doomed);
+	struct chan *ch;
 	int bkt;
 
 	mutex_lock(&chan_ns_lock);
@@ -178,20 +198,10 @@ static void chan_ns_reap(struct work_struct *work)
 			if (!READ_ONCE(ch->named))
 				continue;
 			/* The name table's reference keeps it alive. */
-			chan_get(ch);
-			list_add(&ch->reap, &doomed);
+			__chan_get(ch);
+			list_add(&ch->reap, doomed);
 		}
 	}
-	mutex_unlock(&chan_ns_lock);
-
-	list_for_each_entry_safe(ch, tmp, &doomed, reap) {
-		chan_name_del(ch);
-		chan_put(ch);
-	}
-
-	mutex_lock(&chan_ns_lock);
-	if (chan_ns_foreign_names)
-		schedule_delayed_work(&chan_ns_reaper, HZ);
 	mutex_unlock(&chan_ns_lock);
 }
 
@@ -318,12 +328,4 @@ int chan_list(struct chan_list *l, void __user *entries)
 	l->count = ret ? 0 : n;
 	l->total = total;
 	return ret;
-}
-
-/**
- * chan_ns_exit() - stop the reaper at module unload
- */
-void chan_ns_exit(void)
-{
-	cancel_delayed_work_sync(&chan_ns_reaper);
 }

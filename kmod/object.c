@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chan: the channel object - allocation, references and closing for
- * sending.
+ * chan: the channel object - allocation, references, closing for sending
+ * and the count of open ends.  What a kind adds it does through its
+ * table (&struct chan_kind_ops): its state lives in &chan.priv.
  */
 #include <linux/cred.h>
 #include <linux/export.h>
@@ -9,64 +10,21 @@
 #include <linux/ipc_namespace.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
-#include <linux/mutex.h>
 #include <linux/nsproxy.h>
-#include <linux/overflow.h>
 #include <linux/proc_ns.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "internal.h"
 
+/*
+ * A ring this small shares the channel's allocation: one object instead
+ * of two, and no rounding up of each to its own power of two.
+ */
+#define CHAN_INLINE_MAX		(2 * PAGE_SIZE)
+
 static atomic64_t chan_next_id = ATOMIC64_INIT(0);
 static struct workqueue_struct *chan_wq;
-
-static void chan_wake_work(struct irq_work *work)
-{
-	struct chan *ch = container_of(work, struct chan, wake_work);
-
-	wake_up_interruptible_all(&ch->recv_wq);
-	wake_up_interruptible_all(&ch->send_wq);
-}
-
-/**
- * chan_wake_all() - wake every sleeper and poller of both queues
- * @ch: the channel
- *
- * Context: any; from hardirq, softirq or with interrupts off the wakeup
- * runs from irq_work.
- */
-void chan_wake_all(struct chan *ch)
-{
-	if (chan_may_wake_now())
-		chan_wake_work(&ch->wake_work);
-	else
-		irq_work_queue(&ch->wake_work);
-}
-
-static void chan_calls_work(struct work_struct *work)
-{
-	struct chan *ch = container_of(work, struct chan, calls_work);
-
-	chan_calls_fail(ch);
-	chan_put(ch);
-}
-
-/*
- * Fail every waiting call, from any context: the XArray's lock is a
- * spinlock_t, which sleeps on PREEMPT_RT, so where waking is not allowed
- * (a kernel receiver detaching in hardirq) a work item does it.
- */
-static void chan_calls_fail_any(struct chan *ch)
-{
-	if (chan_may_wake_now()) {
-		chan_calls_fail(ch);
-		return;
-	}
-	chan_get(ch);
-	queue_work(chan_wq, &ch->calls_work);
-}
 
 /*
  * put_ipc_ns() is not exported by every kernel chan supports (6.1); the
@@ -79,48 +37,82 @@ static void chan_put_ipc_ns(struct ipc_namespace *ns)
 #endif
 }
 
-/**
- * chan_ring_bytes() - ring memory a channel of this shape needs
- * @capacity: requested capacity, any u32 (0: one slot)
- * @room: bytes a slot holds (chan_slot_room())
- *
- * Computed in 64 bits and checked, for any input: nothing is narrowed
- * before the caller has compared the result with its limits.
- *
- * Return: bytes, or U64_MAX if they do not fit in 64 bits.
- */
-u64 chan_ring_bytes(u32 capacity, u64 room)
+/* Where the slots of a ring allocated with its channel start. */
+static size_t chan_inline_offset(const struct chan_kind_ops *ops)
 {
-	u64 cap = capacity <= 1 ? 1 : 1ULL << fls64((u64)capacity - 1);
-	u64 stride = (room + sizeof(struct chan_slot) + 7) & ~7ULL;
-	u64 bytes;
-
-	if (check_mul_overflow(cap, stride, &bytes))
-		return U64_MAX;
-	return bytes;
+	return ALIGN(sizeof(struct chan) + ops->priv_size, SMP_CACHE_BYTES);
 }
 
-/**
- * chan_create_bytes() - memory a channel created with @args is charged
- * @args: creation arguments (any values)
- *
- * Return: the ring's bytes; a mappable ring adds its header page and
- * rounds up to whole pages; U64_MAX if that does not fit in 64 bits.
- */
-u64 chan_create_bytes(const struct chan_create *args)
+static bool chan_slots_inline(const struct chan *ch)
 {
-	u64 bytes = chan_ring_bytes(args->capacity,
-				    chan_slot_room(args->kind, args->msg_max));
+	return ch->ring.slots == (void *)ch + chan_inline_offset(ch->ops);
+}
 
-	if (!(args->flags & CHAN_MAPPABLE))
-		return bytes;
-	if (bytes > U64_MAX - 2 * PAGE_SIZE)
-		return U64_MAX;
-	return PAGE_SIZE + round_up(bytes, PAGE_SIZE);
+/*
+ * The channel and its kind's state, with the slots after them when the
+ * ring is small and not mapped; else the slots on their own.
+ */
+static struct chan *chan_alloc_mem(const struct chan_kind_ops *ops,
+				   bool mappable, size_t bytes, void **slots)
+{
+	size_t off = chan_inline_offset(ops);
+	struct chan *ch;
+
+	if (!mappable && off + bytes <= CHAN_INLINE_MAX) {
+		ch = kzalloc(off + bytes, GFP_KERNEL_ACCOUNT);
+		*slots = ch ? (void *)ch + off : NULL;
+		return ch;
+	}
+	ch = kzalloc(off, GFP_KERNEL_ACCOUNT);
+	if (!ch)
+		return NULL;
+	if (mappable)
+		*slots = chan_map_alloc(ch, bytes);
+	else
+		*slots = kvzalloc(bytes, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!*slots) {
+		kfree(ch);
+		return NULL;
+	}
+	return ch;
+}
+
+static void chan_free_mem(struct chan *ch)
+{
+	if (ch->map)
+		chan_map_free(ch);
+	else if (!chan_slots_inline(ch))
+		kvfree(ch->ring.slots);
+	kfree(ch);
+}
+
+/* The ring as the kind and the creator's flags shape it. */
+static void chan_alloc_ring(struct chan *ch, const struct chan_create *args,
+			    void *slots, u32 cap)
+{
+	u32 kf = ch->ops->flags;
+	bool mp, mc;
+
+	/*
+	 * Overwriting makes producers consume too, and so does a sender
+	 * taking its message back (CHAN_KF_MC): those rings need MC.
+	 */
+	mp = (!(args->flags & CHAN_SINGLE_PRODUCER) && !(kf & CHAN_KF_SP)) ||
+	     (kf & CHAN_KF_MP);
+	mc = !(args->flags & CHAN_SINGLE_CONSUMER) ||
+	     args->policy == CHAN_POLICY_OVERWRITE || (kf & CHAN_KF_MC);
+	/* Validated: at most CHAN_MSG_SIZE_LIMIT + 8, so it fits. */
+	chan_ring_init(&ch->ring, slots, cap, args->msg_max + ch->ops->slot_extra,
+		       mp, mc, 0);
+	ch->sent_plain = !mp && !(kf & CHAN_KF_HANDOFF);
+	ch->capacity = kf & CHAN_KF_HANDOFF ? 0 : cap;
+	if (ch->map)
+		chan_map_init(ch, cap);
 }
 
 /**
  * chan_alloc() - allocate a channel owned by the current task
+ * @ops: its kind
  * @args: validated creation arguments
  * @u: the user the ring is charged to (the reference passes to the channel)
  * @bytes: chan_create_bytes() of @args
@@ -128,60 +120,26 @@ u64 chan_create_bytes(const struct chan_create *args)
  * Context: process context, may sleep.
  * Return: the channel with one reference, or NULL without memory.
  */
-struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
+struct chan *chan_alloc(const struct chan_kind_ops *ops,
+			const struct chan_create *args, struct chan_user *u,
 			size_t bytes)
 {
 	u32 cap = roundup_pow_of_two(args->capacity ?: 1);
-	bool mp, mc;
 	struct chan *ch;
 	void *slots;
 
-	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
+	ch = chan_alloc_mem(ops, args->flags & CHAN_MAPPABLE, bytes, &slots);
 	if (!ch)
 		return NULL;
-	if (args->flags & CHAN_MAPPABLE)
-		slots = chan_map_alloc(ch, bytes);
-	else
-		slots = kvzalloc(bytes, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!slots) {
-		kfree(ch);
-		return NULL;
-	}
-
-	/*
-	 * Overwriting makes producers consume too, and so does a rendezvous
-	 * sender taking its message back: those rings need MC.  A oneshot
-	 * channel has one send, which can always give its slot back.
-	 */
-	mp = (!(args->flags & CHAN_SINGLE_PRODUCER) &&
-	      args->kind != CHAN_KIND_ONESHOT) ||
-	     args->kind == CHAN_KIND_BROADCAST;
-	mc = !(args->flags & CHAN_SINGLE_CONSUMER) ||
-	     args->policy == CHAN_POLICY_OVERWRITE ||
-	     args->kind == CHAN_KIND_RENDEZVOUS;
-	/* Validated: at most CHAN_MSG_SIZE_LIMIT + 8, so it fits. */
-	chan_ring_init(&ch->ring, slots, cap,
-		       (u32)chan_slot_room(args->kind, args->msg_max), mp, mc,
-		       0);
-	ch->sent_plain = !mp && args->kind != CHAN_KIND_RENDEZVOUS;
-	if (args->kind == CHAN_KIND_BROADCAST)
-		chan_bcast_init(ch);
-	if (ch->map)
-		chan_map_init(ch, cap);
-
-	xa_init_flags(&ch->calls, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
-	INIT_LIST_HEAD(&ch->subs);
-	spin_lock_init(&ch->subs_lock);
+	ch->ops = ops;
+	chan_alloc_ring(ch, args, slots, cap);
 	init_waitqueue_head(&ch->recv_wq);
 	init_waitqueue_head(&ch->send_wq);
 	init_irq_work(&ch->wake_work, chan_wake_work);
-	INIT_WORK(&ch->calls_work, chan_calls_work);
 	refcount_set(&ch->ref, 1);
-	ch->kind = args->kind;
 	ch->flags = args->flags & (CHAN_SINGLE_PRODUCER | CHAN_SINGLE_CONSUMER |
 				   CHAN_MAPPABLE);
 	ch->policy = args->policy;
-	ch->capacity = args->kind == CHAN_KIND_RENDEZVOUS ? 0 : cap;
 	ch->msg_max = args->msg_max;
 	/* As mq_open() and shm_open() do. */
 	ch->mode = args->mode & 0777 & ~current_umask();
@@ -189,6 +147,8 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 	ch->gid = current_egid();
 	ch->ns = get_ipc_ns(current->nsproxy->ipc_ns);
 	ch->id = atomic64_inc_return(&chan_next_id);
+	if (ops->init)
+		ops->init(ch);
 	if (chan_ns_add(ch))
 		goto put_ns;
 	ch->user = u;
@@ -196,12 +156,10 @@ struct chan *chan_alloc(const struct chan_create *args, struct chan_user *u,
 	return ch;
 
 put_ns:
+	if (ops->release)
+		ops->release(ch);
 	chan_put_ipc_ns(ch->ns);
-	if (ch->map)
-		chan_map_free(ch);
-	else
-		kvfree(ch->ring.slots);
-	kfree(ch);
+	chan_free_mem(ch);
 	return NULL;
 }
 
@@ -219,14 +177,11 @@ static void chan_free(struct chan *ch)
 {
 	irq_work_sync(&ch->wake_work);
 	chan_ns_del(ch);
-	xa_destroy(&ch->calls);
+	if (ch->ops->release)
+		ch->ops->release(ch);
 	chan_put_ipc_ns(ch->ns);
 	chan_user_uncharge(ch->user, ch->charged);
-	if (ch->map)
-		chan_map_free(ch);
-	else
-		kvfree(ch->ring.slots);
-	kfree(ch);
+	chan_free_mem(ch);
 }
 
 static void chan_free_work(struct work_struct *work)
@@ -268,6 +223,16 @@ void chan_put(struct chan *ch)
 EXPORT_SYMBOL_GPL(chan_put);
 
 /**
+ * chan_queue_work() - run @work on chan's workqueue, which module unload
+ * waits for
+ * @work: the work item
+ */
+void chan_queue_work(struct work_struct *work)
+{
+	queue_work(chan_wq, work);
+}
+
+/**
  * chan_object_init() - set up what channels share
  *
  * Return: 0 or -ENOMEM.
@@ -298,8 +263,9 @@ void chan_close_send(struct chan *ch)
 	if (READ_ONCE(ch->send_closed))
 		return;
 	/*
-	 * Pairs with smp_load_acquire() in chan_eof() and chan_send_iter():
-	 * whatever was sent before the close is visible with it.
+	 * Pairs with smp_load_acquire() in chan_eof() and the kinds' own
+	 * end-of-stream tests: whatever was sent before the close is visible
+	 * with it.
 	 */
 	smp_store_release(&ch->send_closed, 1);
 	chan_delay(CHAN_DP_CLOSE);
@@ -326,7 +292,8 @@ void chan_end_get(struct chan *ch, u32 role)
  * @role: %CHAN_ROLE_RECV or %CHAN_ROLE_SEND
  *
  * The last sender gone closes the channel for sending; the last receiver
- * gone wakes blocked senders so that they fail with %EPIPE.
+ * gone tells the kind and wakes blocked senders so that they fail with
+ * %EPIPE.
  */
 void chan_end_put(struct chan *ch, u32 role)
 {
@@ -334,8 +301,8 @@ void chan_end_put(struct chan *ch, u32 role)
 		if (atomic_dec_and_test(&ch->senders))
 			chan_close_send(ch);
 	} else if (atomic_dec_and_test(&ch->receivers)) {
-		if (ch->kind == CHAN_KIND_REQREP)
-			chan_calls_fail_any(ch);
+		if (ch->ops->last_recv)
+			ch->ops->last_recv(ch);
 		chan_map_state(ch);
 		chan_wake_all(ch);
 	}

@@ -6,7 +6,7 @@
  * Requests travel through the channel's lock-free ring like queue
  * messages, each carrying its call id in the slot after the largest
  * message.  The call itself - the caller's room for the reply and its
- * state - lives in an XArray indexed by the id's low 32 bits (the high 32
+ * state - lives in an XArray (&chan_reqrep.calls) indexed by the id's low 32 bits (the high 32
  * bits are a generation, so an id is never reused while the module is
  * loaded).  The XArray's lock orders callers registering and leaving
  * against servers replying and the last receiver failing everything; no
@@ -30,6 +30,7 @@
 #include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
@@ -51,8 +52,34 @@ enum {
 #define CHAN_REPLY_INLINE	128
 
 /**
+ * struct chan_reqrep - a request/reply channel's own state
+ * @ch: the channel
+ * @calls: calls waiting for their replies, by id
+ * @call_next: next index to try in @calls
+ * @call_gen: generation of call ids
+ * @call_busy: a caller of a single-producer channel is in progress
+ * @cancelled: requests skipped because their caller was gone
+ * @calls_work: fails the calls for a last receiver that left where it
+ *	could not (holds a reference)
+ */
+struct chan_reqrep {
+	struct chan *ch;
+	struct xarray calls;
+	u32 call_next;
+	atomic_t call_gen;
+	atomic_t call_busy;
+	atomic64_t cancelled;
+	struct work_struct calls_work;
+};
+
+static struct chan_reqrep *chan_reqrep(struct chan *ch)
+{
+	return chan_kind_priv(ch);
+}
+
+/**
  * struct chan_pending - one call waiting for its reply
- * @id: generation << 32 | index in &chan.calls
+ * @id: generation << 32 | index in &chan_reqrep.calls
  * @ref: the caller's, plus a replying server's
  * @state: CHAN_CALL_*
  * @room: the longest reply the caller takes
@@ -90,6 +117,7 @@ static void chan_pending_put(struct chan_pending *p)
 /* A registered call with room for @room bytes of reply, or an ERR_PTR. */
 static struct chan_pending *chan_pending_new(struct chan *ch, u32 room)
 {
+	struct chan_reqrep *r = chan_reqrep(ch);
 	struct chan_pending *p;
 	u32 idx;
 	int ret;
@@ -102,8 +130,8 @@ static struct chan_pending *chan_pending_new(struct chan *ch, u32 room)
 	init_waitqueue_head(&p->wq);
 	p->room = room;
 	/* Reserve the index first, so servers never see a half-made call. */
-	ret = xa_alloc_cyclic_irq(&ch->calls, &idx, NULL, xa_limit_32b,
-				  &ch->call_next, GFP_KERNEL_ACCOUNT);
+	ret = xa_alloc_cyclic_irq(&r->calls, &idx, NULL, xa_limit_32b,
+				  &r->call_next, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		goto free_p;
 	/*
@@ -111,8 +139,8 @@ static struct chan_pending *chan_pending_new(struct chan *ch, u32 room)
 	 * reach a later call only if that call took the same slot after
 	 * exactly a multiple of 2^32 calls in between (review F21).
 	 */
-	p->id = (u64)(u32)atomic_inc_return(&ch->call_gen) << 32 | idx;
-	xa_store_irq(&ch->calls, idx, p, GFP_KERNEL_ACCOUNT);
+	p->id = (u64)(u32)atomic_inc_return(&r->call_gen) << 32 | idx;
+	xa_store_irq(&r->calls, idx, p, GFP_KERNEL_ACCOUNT);
 	return p;
 
 free_p:
@@ -193,7 +221,7 @@ static long chan_call_do(struct chan *ch, struct chan_pending *p,
 	if (nonblock)
 		room = 0;
 	iov_iter_ubuf(&it, ITER_SOURCE, u64_to_user_ptr(c->req), c->req_len);
-	ret = chan_send_queue_id(ch, &it, c->req_len, &room, &pos, &p->id);
+	ret = chan_xfer_send(ch, &it, c->req_len, &room, &pos, &p->id);
 	if (ret < 0)
 		return ret;
 	if (!nonblock)
@@ -206,30 +234,21 @@ static long chan_call_do(struct chan *ch, struct chan_pending *p,
 	return p->len;
 }
 
-/**
- * chan_ioctl_call() - CHAN_IOC_CALL
- * @ep: a send endpoint of a request/reply channel
- * @file: its file (for O_NONBLOCK)
- * @uarg: the caller's &struct chan_call
- *
- * Return: the reply's length, or a negative errno; the call is gone
- * either way.
+/*
+ * CHAN_IOC_CALL through a send endpoint, @c read from user space: the
+ * reply's length, or a negative errno; the call is gone either way.
  */
-long chan_ioctl_call(struct chan_ep *ep, struct file *file,
-		     struct chan_call __user *uarg)
+static long chan_reqrep_call(struct chan_ep *ep, struct chan_call *cp,
+			     struct chan_call __user *uarg, bool nonblock)
 {
 	struct chan *ch = ep->ch;
+	struct chan_reqrep *r = chan_reqrep(ch);
+	const struct chan_call c = *cp;
 	struct chan_pending *p;
-	struct chan_call c;
 	long ret;
 
-	ret = chan_get_struct(&c, sizeof(c), uarg, CHAN_CALL_SIZE_VER0);
-	if (ret)
-		return ret;
-	if (ep->role != CHAN_ROLE_SEND)
-		return -EBADF;
-	if (ch->kind != CHAN_KIND_REQREP || (c.flags & ~CHAN_CALL_ABSTIME) ||
-	    c.__reserved[0] || c.__reserved[1] || !c.req_len)
+	if ((c.flags & ~CHAN_CALL_ABSTIME) || c.__reserved[0] ||
+	    c.__reserved[1] || !c.req_len)
 		return -EINVAL;
 	if (c.req_len > ch->msg_max)
 		return -EMSGSIZE;
@@ -238,15 +257,15 @@ long chan_ioctl_call(struct chan_ep *ep, struct file *file,
 	 * reply: a second concurrent caller is refused.
 	 */
 	if ((ch->flags & CHAN_SINGLE_PRODUCER) &&
-	    atomic_cmpxchg(&ch->call_busy, 0, 1))
+	    atomic_cmpxchg(&r->call_busy, 0, 1))
 		return -EBUSY;
 	p = chan_pending_new(ch, min(c.reply_len, ch->msg_max));
 	if (IS_ERR(p)) {
 		ret = PTR_ERR(p);
 		goto unbusy;
 	}
-	ret = chan_call_do(ch, p, &c, file->f_flags & O_NONBLOCK);
-	xa_erase_irq(&ch->calls, (u32)p->id);
+	ret = chan_call_do(ch, p, &c, nonblock);
+	xa_erase_irq(&r->calls, (u32)p->id);
 	if (ret >= 0 && put_user((u32)ret, &uarg->reply_len))
 		ret = -EFAULT;
 	if (put_user(p->id, &uarg->id) && ret >= 0)
@@ -255,7 +274,7 @@ long chan_ioctl_call(struct chan_ep *ep, struct file *file,
 unbusy:
 	if (ch->flags & CHAN_SINGLE_PRODUCER)
 		/* Pairs with the cmpxchg() of the next caller. */
-		atomic_set_release(&ch->call_busy, 0);
+		atomic_set_release(&r->call_busy, 0);
 	/* Never restarted: the server may have seen the request. */
 	return ret == -ERESTARTSYS ? -EINTR : ret;
 }
@@ -266,11 +285,12 @@ unbusy:
  */
 static int chan_reply_kernel(struct chan *ch, u64 id, void **buf, u32 len)
 {
+	struct chan_reqrep *r = chan_reqrep(ch);
 	struct chan_pending *p;
 	int ret = -ENOENT;
 
-	xa_lock_irq(&ch->calls);
-	p = xa_load(&ch->calls, (u32)id);
+	xa_lock_irq(&r->calls);
+	p = xa_load(&r->calls, (u32)id);
 	if (p && p->id == id && atomic_read(&p->state) == CHAN_CALL_WAITING) {
 		if (len > p->room)
 			ret = -EMSGSIZE;
@@ -281,7 +301,7 @@ static int chan_reply_kernel(struct chan *ch, u64 id, void **buf, u32 len)
 	}
 	if (!ret)
 		refcount_inc(&p->ref);
-	xa_unlock_irq(&ch->calls);
+	xa_unlock_irq(&r->calls);
 	if (ret)
 		return ret;
 
@@ -300,21 +320,15 @@ static int chan_reply_kernel(struct chan *ch, u64 id, void **buf, u32 len)
 	return 0;
 }
 
-/**
- * chan_reply_one() - answer one call
- * @ch: a request/reply channel
- * @id: the call's id, from the server's receive
- * @buf: user pointer to the reply
- * @len: its length, 0 .. msg_max
- *
- * The reply is copied from user space before the call is claimed, so no
- * caller ever waits on a fault in the server's memory.
- *
- * Return: 0, or -ENOENT (no call @id is waiting), -EMSGSIZE (longer
- * than the caller's room; the call still waits), -EFAULT or -ENOMEM
- * (likewise).
+/*
+ * Answer call @id with @len (0 .. msg_max) bytes at @buf.  The reply is
+ * copied from user space before the call is claimed, so no caller ever
+ * waits on a fault in the server's memory.  Returns 0, or -ENOENT (no
+ * call @id is waiting), -EMSGSIZE (longer than the caller's room; the
+ * call still waits), -EFAULT or -ENOMEM (likewise).
  */
-int chan_reply_one(struct chan *ch, u64 id, const void __user *buf, u32 len)
+static int chan_reqrep_reply(struct chan *ch, u64 id, const void __user *buf,
+			     u32 len)
 {
 	u8 stack[CHAN_REPLY_INLINE];
 	void *kbuf = stack;
@@ -335,59 +349,138 @@ int chan_reply_one(struct chan *ch, u64 id, const void __user *buf, u32 len)
 /* Is call @id still waiting for its reply? */
 static bool chan_call_waiting(struct chan *ch, u64 id)
 {
+	struct chan_reqrep *r = chan_reqrep(ch);
 	struct chan_pending *p;
 	bool waiting;
 
-	xa_lock_irq(&ch->calls);
-	p = xa_load(&ch->calls, (u32)id);
+	xa_lock_irq(&r->calls);
+	p = xa_load(&r->calls, (u32)id);
 	waiting = p && p->id == id &&
 		  atomic_read(&p->state) == CHAN_CALL_WAITING;
-	xa_unlock_irq(&ch->calls);
+	xa_unlock_irq(&r->calls);
 	return waiting;
 }
 
-/**
- * chan_serve_recv() - receive the next request a caller still waits for
- * @ch: a request/reply channel
- * @to: room for the request
- * @timeout: as for chan_recv_iter()
- * @id: out: the request's call id
- *
- * A request whose caller timed out, was interrupted or died before a
- * server took it is skipped and counted (&chan_info.cancelled), so that no
- * server works for a caller that is gone.  A caller may still give up
- * once its request is taken; its reply then fails with %ENOENT.
- *
- * Return: as for chan_recv_iter().
+/*
+ * Receive the next request a caller still waits for, and its call id
+ * (-EINVAL where the receiver cannot report one: read(), a kernel
+ * receiver).  A request whose caller timed out, was interrupted or died
+ * before a server took it is skipped and counted (&chan_info.cancelled),
+ * so that no server works for a caller that is gone.  A caller may still
+ * give up once its request is taken; its reply then fails with %ENOENT.
  */
-ssize_t chan_serve_recv(struct chan *ch, struct iov_iter *to, long *timeout,
-			u64 *id)
+static ssize_t chan_reqrep_recv(struct chan *ch, struct chan_ep *ep,
+				struct iov_iter *to, long *timeout, u64 *id)
 {
 	ssize_t ret;
 
+	if (!id)
+		return -EINVAL;
 	for (;;) {
-		ret = chan_recv_queue_id(ch, to, timeout, id);
+		ret = chan_xfer_recv(ch, to, timeout, id);
 		if (ret <= 0 || chan_call_waiting(ch, *id))
 			return ret;
-		atomic64_inc(&ch->cancelled);
+		atomic64_inc(&chan_reqrep(ch)->cancelled);
 		iov_iter_revert(to, ret);
 	}
 }
 
-/**
- * chan_calls_fail() - fail every waiting call: the last receiver is gone
- * @ch: a request/reply channel
- */
-void chan_calls_fail(struct chan *ch)
+/* Fail every waiting call: the last receiver is gone. */
+static void chan_calls_fail(struct chan_reqrep *r)
 {
 	struct chan_pending *p;
 	unsigned long idx, flags;
 
-	xa_lock_irqsave(&ch->calls, flags);
-	xa_for_each(&ch->calls, idx, p) {
+	xa_lock_irqsave(&r->calls, flags);
+	xa_for_each(&r->calls, idx, p) {
 		atomic_cmpxchg(&p->state, CHAN_CALL_WAITING,
 			       CHAN_CALL_FAILED);
 		wake_up(&p->wq);
 	}
-	xa_unlock_irqrestore(&ch->calls, flags);
+	xa_unlock_irqrestore(&r->calls, flags);
 }
+
+static void chan_calls_work(struct work_struct *work)
+{
+	struct chan_reqrep *r = container_of(work, struct chan_reqrep,
+					     calls_work);
+
+	chan_calls_fail(r);
+	chan_put(r->ch);
+}
+
+/*
+ * The last receiver is gone: fail every waiting call, from any context.
+ * The XArray's lock is a spinlock_t, which sleeps on PREEMPT_RT, so where
+ * waking is not allowed (a kernel receiver detaching in hardirq) a work
+ * item does it.
+ */
+static void chan_reqrep_last_recv(struct chan *ch)
+{
+	struct chan_reqrep *r = chan_reqrep(ch);
+
+	if (chan_may_wake_now()) {
+		chan_calls_fail(r);
+		return;
+	}
+	__chan_get(ch);
+	chan_queue_work(&r->calls_work);
+}
+
+/* Any capacity but 0; a full ring blocks or fails, never drops. */
+static int chan_reqrep_check(const struct chan_create *a)
+{
+	return a->capacity && a->policy <= CHAN_POLICY_FAIL ? 0 : -EINVAL;
+}
+
+static void chan_reqrep_init(struct chan *ch)
+{
+	struct chan_reqrep *r = chan_reqrep(ch);
+
+	r->ch = ch;
+	xa_init_flags(&r->calls, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
+	INIT_WORK(&r->calls_work, chan_calls_work);
+}
+
+static void chan_reqrep_release(struct chan *ch)
+{
+	xa_destroy(&chan_reqrep(ch)->calls);
+}
+
+/* Requests go through CHAN_IOC_CALL, never write(). */
+static ssize_t chan_reqrep_send(struct chan *ch, struct iov_iter *from,
+				size_t len, long *timeout)
+{
+	return -EINVAL;
+}
+
+static void chan_reqrep_info(struct chan *ch, struct chan_info *info)
+{
+	info->cancelled = atomic64_read(&chan_reqrep(ch)->cancelled);
+}
+
+static void chan_reqrep_fdinfo(struct seq_file *m,
+			       const struct chan_info *info)
+{
+	seq_printf(m, "chan-cancelled:\t%llu\n", info->cancelled);
+}
+
+/* Each slot carries its request's call id after the largest message. */
+const struct chan_kind_ops chan_reqrep_ops = {
+	.kind		= CHAN_KIND_REQREP,
+	.name		= "reqrep",
+	.slot_extra	= sizeof(u64),
+	.priv_size	= sizeof(struct chan_reqrep),
+	.check		= chan_reqrep_check,
+	.init		= chan_reqrep_init,
+	.release	= chan_reqrep_release,
+	.send		= chan_reqrep_send,
+	.recv		= chan_reqrep_recv,
+	.readable	= chan_queue_readable,
+	.writable	= chan_queue_writable,
+	.last_recv	= chan_reqrep_last_recv,
+	.info		= chan_reqrep_info,
+	.fdinfo		= chan_reqrep_fdinfo,
+	.call		= chan_reqrep_call,
+	.reply		= chan_reqrep_reply,
+};

@@ -1,29 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chan: the data path - one message in, one message out, sleeping when the
- * ring is full or empty.
+ * chan: sending and receiving through the ring - one message in, one
+ * message out, for every kind whose messages travel the ring (queue,
+ * oneshot, rendezvous, request/reply; broadcast has its own cursors).
  *
  * No lock is taken.  A sender publishes into the ring and wakes receivers
  * only if one sleeps; a receiver retires a slot and wakes senders only if
- * one sleeps.  Why no wakeup is lost (receiver side; the sender side is
- * the same with the roles swapped):
- *
- *   receiver                            sender
- *   --------                            ------
- *   prepare_to_wait_exclusive()
- *     adds itself to recv_wq and
- *     sets TASK_INTERRUPTIBLE
- *     (set_current_state: smp_mb) [A]
- *   chan_recv_ready():                  chan_ring_publish(): store-release
- *     ring empty? -> schedule()           of the slot
- *                                       wq_has_sleeper(): smp_mb() [B],
- *                                         then waitqueue_active()
- *                                       -> wake_up_interruptible_poll()
- *
- * [A] pairs with [B].  Either the sender's waitqueue_active() sees the
- * receiver on the queue and wakes it, or the receiver's check after [A]
- * sees the published slot and does not sleep.  Pollers get the same
- * guarantee from the smp_mb() after poll_wait() in ep.c.
+ * one sleeps (why no wakeup is lost: wait.c, barriers [A] and [B]).
  *
  * End of stream is a state, not an event: closed for sending, nothing
  * queued and no send in flight (chan_eof()).  Every receiver must see it,
@@ -52,14 +35,11 @@
  * end of stream.  tools/model/eof.pml checks this exhaustively, and
  * tools/model/eof_sp.pml the barriers.
  */
-#include <linux/cpumask.h>
 #include <linux/kcsan-checks.h>
 #include <linux/poll.h>
-#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
-#include <linux/wait.h>
 
 #include "internal.h"
 #include "trace.h"
@@ -67,66 +47,19 @@
 /* How often an overwriting sender retries before it drops its message. */
 #define CHAN_OVERWRITE_TRIES	64
 
-/* chan_wake_recv() for a caller that has just issued a full barrier. */
-static void __chan_wake_recv(struct chan *ch)
-{
-	/* The caller's smp_mb() [B] pairs with [A] of the waiters. */
-	if (!waitqueue_active(&ch->recv_wq))
-		return;
-	trace_chan_wake(ch->id, false);
-	if (chan_may_wake_now())
-		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
-	else
-		irq_work_queue(&ch->wake_work);
-}
-
 /**
- * chan_wake_recv() - wake one receiver and the pollers of the receive end
+ * chan_eof() - has the stream of a ring ended?
  * @ch: the channel
  *
- * Context: any; deferred to irq_work where waking is not allowed.
- */
-void chan_wake_recv(struct chan *ch)
-{
-	/* [B]: pairs with set_current_state() of the waiter ([A]). */
-	smp_mb();
-	__chan_wake_recv(ch);
-}
-
-/**
- * chan_wake_send() - wake one sender and the pollers of the send end
- * @ch: the channel
- *
- * Context: any; deferred to irq_work where waking is not allowed.
- */
-void chan_wake_send(struct chan *ch)
-{
-	/* smp_mb() inside pairs with set_current_state() of the waiter. */
-	if (!wq_has_sleeper(&ch->send_wq))
-		return;
-	trace_chan_wake(ch->id, true);
-	if (chan_may_wake_now())
-		wake_up_interruptible_poll(&ch->send_wq,
-					   EPOLLOUT | EPOLLWRNORM);
-	else
-		irq_work_queue(&ch->wake_work);
-}
-
-static bool chan_writable(struct chan *ch)
-{
-	if (ch->kind == CHAN_KIND_BROADCAST)
-		return chan_bcast_writable(ch);
-	return chan_ring_writable(&ch->ring);
-}
-
-/*
  * End of stream: closed for sending, nothing queued and no sender half
  * way through.  A sender that had not seen the close yet is in flight:
  * with several producers it holds a claimed position (tail != head), with
  * one it holds sp_busy; both are set before that sender checks the close
  * again, with a full barrier in between.
+ *
+ * Return: true at end of stream.
  */
-static bool chan_eof(struct chan *ch)
+bool chan_eof(struct chan *ch)
 {
 	/* Pairs with smp_store_release() in chan_close_send(). */
 	if (!smp_load_acquire(&ch->send_closed))
@@ -150,48 +83,40 @@ static bool chan_eof(struct chan *ch)
 }
 
 /**
- * chan_recv_ready() - would a receive return without sleeping?
+ * chan_xfer_recv_ready() - would a receive from the ring return at once?
  * @ch: the channel
  *
  * Return: true if a message is ready or the stream has ended.
  */
-bool chan_recv_ready(struct chan *ch)
+bool chan_xfer_recv_ready(struct chan *ch)
 {
 	return chan_ring_readable(&ch->ring) || chan_eof(ch);
 }
 
 /**
- * chan_send_broken() - would a send fail with EPIPE?
+ * chan_xfer_send_ready() - would a send to the ring find room or fail?
  * @ch: the channel
  *
- * Return: true with no receiver left or once closed for sending.
+ * Return: true if a slot is free or a send would fail with EPIPE.
  */
-bool chan_send_broken(struct chan *ch)
+bool chan_xfer_send_ready(struct chan *ch)
 {
-	return !atomic_read(&ch->receivers) || READ_ONCE(ch->send_closed);
+	return chan_ring_writable(&ch->ring) || chan_send_broken(ch);
+}
+
+/* The waits' predicates. */
+static bool chan_xfer_room(struct chan *ch, void *arg)
+{
+	return chan_xfer_send_ready(ch);
+}
+
+static bool chan_xfer_news(struct chan *ch, void *arg)
+{
+	return chan_xfer_recv_ready(ch);
 }
 
 /**
- * chan_send_ready() - would a send return without sleeping?
- * @ch: the channel
- *
- * Return: true if there is room (on a rendezvous channel: and a receiver
- * waits), the policy never blocks, or the send would fail.
- */
-bool chan_send_ready(struct chan *ch)
-{
-	if (ch->kind == CHAN_KIND_RENDEZVOUS)
-		return (atomic_read(&ch->recv_waiters) &&
-			chan_ring_writable(&ch->ring)) || chan_send_broken(ch);
-	/* Dropping and overwriting never fail for want of room. */
-	if (ch->policy == CHAN_POLICY_DROP_NEWEST ||
-	    ch->policy == CHAN_POLICY_OVERWRITE)
-		return true;
-	return chan_writable(ch) || chan_send_broken(ch);
-}
-
-/**
- * chan_pass_wake() - hand on a wakeup this caller did not use
+ * chan_xfer_pass_wake() - hand on a wakeup this caller did not use
  * @ch: the channel
  * @send: a sender (true) or a receiver (false) is leaving
  *
@@ -200,132 +125,16 @@ bool chan_send_ready(struct chan *ch)
  * there - room or a broken channel, a message or end of stream: the same
  * predicates the waits use - wake the next one.
  */
-void chan_pass_wake(struct chan *ch, bool send)
+void chan_xfer_pass_wake(struct chan *ch, bool send)
 {
-	if (send) {
-		if (chan_writable(ch) || chan_send_broken(ch))
-			chan_wake_send(ch);
-	} else if (chan_recv_ready(ch)) {
+	if (send)
+		chan_pass_wake_send(ch, chan_ring_writable(&ch->ring));
+	else if (chan_xfer_recv_ready(ch))
 		chan_wake_recv(ch);
-	}
-}
-
-/*
- * Sleep until @ready(@ch), a signal, or the end of *@timeout (jiffies;
- * updated, MAX_SCHEDULE_TIMEOUT for ever) on the send (@send) or receive
- * queue.  Waits are exclusive: a freed slot or a new message wakes one
- * sleeper, not all of them (closing wakes everyone).  A sleeper that
- * leaves without using what woke it passes the wakeup on, see
- * chan_pass_wake().  On a mapped ring every waiter is woken instead, and
- * each arms its wake flag before it looks at the ring (see mmap.c).
- * Returns 0, -ERESTARTSYS or -ETIMEDOUT.
- */
-static int chan_wait(struct chan *ch, bool send,
-		     bool (*ready)(struct chan *), long *timeout)
-{
-	wait_queue_head_t *wq = send ? &ch->send_wq : &ch->recv_wq;
-	long t = *timeout;
-	DEFINE_WAIT(wait);
-	int ret = 0;
-
-	for (;;) {
-		/* set_current_state() inside: the barrier [A] above. */
-		if (ch->map)
-			prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE);
-		else
-			prepare_to_wait_exclusive(wq, &wait,
-						  TASK_INTERRUPTIBLE);
-		if (ready(ch))
-			break;
-		/* Arm only now, so that a ready ring leaves it clear. */
-		if (ch->map) {
-			chan_map_arm(ch, send);
-			if (ready(ch))
-				break;
-		}
-		if (signal_pending(current)) {
-			ret = -ERESTARTSYS;
-			break;
-		}
-		if (!t) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		t = schedule_timeout(t);
-	}
-	finish_wait(wq, &wait);
-	if (*timeout != MAX_SCHEDULE_TIMEOUT)
-		*timeout = t ?: 1;	/* 0 would mean "never sleep" */
-	return ret;
 }
 
 /**
- * chan_spin_deadline() - start a bounded spin before sleeping
- *
- * Before sleeping, a waiter spins for up to spin_ns while the other side
- * is likely running on another CPU: a reply or a freed slot that arrives
- * within the spin costs neither side a sleep nor a wakeup (the other
- * side's wq_has_sleeper() finds nobody on the queue).  No spin on a
- * uniprocessor or when spin_ns is 0.
- *
- * Return: the local_clock() deadline of the spin, or 0 for no spin.
- */
-u64 chan_spin_deadline(void)
-{
-	u32 ns = READ_ONCE(chan_spin_ns);
-
-	if (!ns || num_online_cpus() < 2)
-		return 0;
-	return local_clock() + ns;
-}
-
-/**
- * chan_spin_more() - spin once more?
- * @end: deadline from chan_spin_deadline()
- *
- * Return: false once the deadline passed, this CPU is wanted elsewhere or
- * a signal is pending.
- */
-bool chan_spin_more(u64 end)
-{
-	cpu_relax();
-	return !need_resched() && !signal_pending(current) &&
-	       local_clock() < end;
-}
-
-static bool chan_spin(bool (*ready)(struct chan *), struct chan *ch)
-{
-	u64 end = chan_spin_deadline();
-
-	if (!end)
-		return false;
-	do {
-		if (ready(ch))
-			return true;
-	} while (chan_spin_more(end));
-	return ready(ch);
-}
-
-/*
- * User space may flip a mapped ring's positions between our looks, so
- * that a wait returns at once and the caller's next look fails again:
- * such a loop must still yield the CPU and end on a signal.
- */
-static int chan_map_yield(struct chan *ch)
-{
-	if (!ch->map)
-		return 0;
-	cond_resched();
-	return signal_pending(current) ? -ERESTARTSYS : 0;
-}
-
-static bool chan_send_wait_ready(struct chan *ch)
-{
-	return chan_writable(ch) || chan_send_broken(ch);
-}
-
-/**
- * chan_wait_send() - wait for room to send
+ * chan_xfer_wait_send() - wait for room in the ring
  * @ch: the channel
  * @timeout: jiffies, updated; MAX_SCHEDULE_TIMEOUT for ever
  *
@@ -333,98 +142,23 @@ static bool chan_send_wait_ready(struct chan *ch)
  * Return: 0 when there may be room or a send would fail, -ERESTARTSYS or
  * -ETIMEDOUT.
  */
-int chan_wait_send(struct chan *ch, long *timeout)
+int chan_xfer_wait_send(struct chan *ch, long *timeout)
 {
-	int ret;
-
-	might_sleep();
-	ret = chan_map_yield(ch);
-	if (ret)
-		return ret;
-	atomic_inc(&ch->send_waiters);
-	if (chan_spin(chan_send_wait_ready, ch)) {
-		atomic_dec(&ch->send_waiters);
-		return 0;
-	}
-	chan_delay(CHAN_DP_PRE_SLEEP);
-	trace_chan_wait(ch->id, true);
-	atomic64_inc(&ch->send_waits);
-	ret = chan_wait(ch, true, chan_send_wait_ready, timeout);
-	atomic_dec(&ch->send_waiters);
-	return ret;
-}
-
-static int chan_wait_recv(struct chan *ch, long *timeout)
-{
-	int ret;
-
-	might_sleep();
-	ret = chan_map_yield(ch);
-	if (ret)
-		return ret;
-	atomic_inc(&ch->recv_waiters);
-	/*
-	 * A rendezvous sender may now go ahead: tell pollers of the send
-	 * end.  The smp_mb() in chan_wake_send() orders the increment before
-	 * the look at the queue; it pairs with the barrier after poll_wait()
-	 * in ep.c, before the poller reads recv_waiters.
-	 */
-	if (ch->kind == CHAN_KIND_RENDEZVOUS)
-		chan_wake_send(ch);
-	if (chan_spin(chan_recv_ready, ch)) {
-		atomic_dec(&ch->recv_waiters);
-		return 0;
-	}
-	chan_delay(CHAN_DP_PRE_SLEEP);
-	trace_chan_wait(ch->id, false);
-	atomic64_inc(&ch->recv_waits);
-	ret = chan_wait(ch, false, chan_recv_ready, timeout);
-	atomic_dec(&ch->recv_waiters);
-	return ret;
-}
-
-/* A mapped ring's room (@send) or messages; -EPROTO if invalid. */
-static int chan_map_look(struct chan *ch, bool send)
-{
-	u32 tail, head, used;
-
-	used = chan_ring_mapped_used(&ch->ring, &tail, &head, send);
-	if (used > ch->ring.mask + 1) {
-		chan_reject(ch);
-		return -EPROTO;
-	}
-	return send ? used <= ch->ring.mask : used > 0;
+	return chan_wait_for(ch, true, chan_xfer_room, NULL, timeout);
 }
 
 /**
- * chan_wait_ready() - wait until a mapped ring has room or a message
- * @ch: a mappable channel
- * @send: wait for room (true) or for a message (false)
- * @timeout: jiffies, updated; 0 only looks; MAX_SCHEDULE_TIMEOUT for ever
+ * chan_xfer_wait_recv() - wait for a message in the ring or its end
+ * @ch: the channel
+ * @timeout: jiffies, updated; MAX_SCHEDULE_TIMEOUT for ever
  *
  * Context: process context, sleeps.
- * Return: 0; -EPIPE if a send would fail or the stream ended; -EPROTO,
- * -EAGAIN (*@timeout was 0), -ETIMEDOUT or -ERESTARTSYS.
+ * Return: 0 when there may be a message or end of stream, -ERESTARTSYS
+ * or -ETIMEDOUT.
  */
-int chan_wait_ready(struct chan *ch, bool send, long *timeout)
+int chan_xfer_wait_recv(struct chan *ch, long *timeout)
 {
-	int ret;
-
-	for (;;) {
-		if (send && chan_send_broken(ch))
-			return -EPIPE;
-		ret = chan_map_look(ch, send);
-		if (ret)
-			return ret < 0 ? ret : 0;
-		if (!send && chan_eof(ch))
-			return -EPIPE;
-		if (!*timeout)
-			return -EAGAIN;
-		ret = send ? chan_wait_send(ch, timeout) :
-			     chan_wait_recv(ch, timeout);
-		if (ret)
-			return ret;
-	}
+	return chan_wait_for(ch, false, chan_xfer_news, NULL, timeout);
 }
 
 /*
@@ -501,7 +235,7 @@ static struct chan_slot *chan_send_reserve(struct chan *ch, u32 *pos,
 		}
 		if (!*timeout)
 			return ERR_PTR(-EAGAIN);
-		ret = chan_wait_send(ch, timeout);
+		ret = chan_xfer_wait_send(ch, timeout);
 		if (ret)
 			return ERR_PTR(ret);
 	}
@@ -619,7 +353,7 @@ static void chan_send_end(struct chan *ch, bool claimed)
 }
 
 /**
- * chan_send_queue_id() - queue one message of @len bytes
+ * chan_xfer_send() - queue one message of @len bytes
  * @ch: the channel
  * @from: the message, 1 to msg_max bytes
  * @len: iov_iter_count(@from)
@@ -630,8 +364,8 @@ static void chan_send_end(struct chan *ch, bool claimed)
  *
  * Return: as for chan_send_iter().
  */
-ssize_t chan_send_queue_id(struct chan *ch, struct iov_iter *from, size_t len,
-			   long *timeout, u32 *pos, const u64 *id)
+ssize_t chan_xfer_send(struct chan *ch, struct iov_iter *from, size_t len,
+		       long *timeout, u32 *pos, const u64 *id)
 {
 	bool claimed = false;
 	ssize_t ret;
@@ -643,44 +377,8 @@ ssize_t chan_send_queue_id(struct chan *ch, struct iov_iter *from, size_t len,
 	chan_send_end(ch, claimed);
 	/* With one producer nobody else waits in a send. */
 	if (ret < 0 && ch->ring.mp)
-		chan_pass_wake(ch, true);
+		chan_xfer_pass_wake(ch, true);
 	return ret;
-}
-
-/**
- * chan_send_iter() - send one message
- * @ch: the channel
- * @from: the message; its whole length is one message
- * @timeout: jiffies to wait for room, updated; 0 never sleeps
- *
- * Context: any context if *@timeout is 0 (wakeups are then deferred to
- * irq_work when needed); otherwise process context, may sleep.
- * Return: the length sent (0 for an empty message, which queues nothing),
- * -EMSGSIZE, -EPIPE, -EAGAIN (full and *@timeout was 0), -ETIMEDOUT,
- * -EBUSY (a second concurrent sender on a single-producer channel),
- * -EALREADY (a oneshot channel's message was sent), -EFAULT,
- * -ERESTARTSYS, or -EINVAL on a request/reply channel.
- */
-ssize_t chan_send_iter(struct chan *ch, struct iov_iter *from, long *timeout)
-{
-	size_t len = iov_iter_count(from);
-	u32 pos;
-
-	if (!len)
-		return 0;
-	if (len > ch->msg_max)
-		return -EMSGSIZE;
-	switch (ch->kind) {
-	case CHAN_KIND_ONESHOT:
-		return chan_send_oneshot(ch, from, len, timeout);
-	case CHAN_KIND_RENDEZVOUS:
-		return chan_send_rendezvous(ch, from, len, timeout);
-	case CHAN_KIND_BROADCAST:
-		return chan_send_bcast(ch, from, len, timeout);
-	case CHAN_KIND_REQREP:
-		return -EINVAL;		/* requests go through chan_call() */
-	}
-	return chan_send_queue(ch, from, len, timeout, &pos);
 }
 
 /*
@@ -807,30 +505,30 @@ static ssize_t __chan_recv(struct chan *ch, struct iov_iter *to,
 			return 0;
 		if (!*timeout)
 			return -EAGAIN;
-		ret = chan_wait_recv(ch, timeout);
+		ret = chan_xfer_wait_recv(ch, timeout);
 		if (ret)
 			return ret;
 	}
 }
 
 /**
- * chan_recv_queue_id() - receive one message and its call id
+ * chan_xfer_recv() - receive one message and its call id from the ring
  * @ch: the channel
  * @to: room for the message
- * @timeout: as for chan_recv_iter()
+ * @timeout: as for chan_ep_recv()
  * @id: out: the call id stored with a request, or NULL
  *
- * Return: as for chan_recv_iter().
+ * Return: as for chan_ep_recv().
  */
-ssize_t chan_recv_queue_id(struct chan *ch, struct iov_iter *to,
-			   long *timeout, u64 *id)
+ssize_t chan_xfer_recv(struct chan *ch, struct iov_iter *to, long *timeout,
+		       u64 *id)
 {
 	ssize_t ret;
 
 	if (!(ch->flags & CHAN_SINGLE_CONSUMER)) {
 		ret = __chan_recv(ch, to, timeout, id);
 		if (ret < 0)
-			chan_pass_wake(ch, false);
+			chan_xfer_pass_wake(ch, false);
 		return ret;
 	}
 	if (atomic_cmpxchg(&ch->sc_busy, 0, 1))
@@ -839,49 +537,4 @@ ssize_t chan_recv_queue_id(struct chan *ch, struct iov_iter *to,
 	/* Pairs with the cmpxchg() of the next receiver. */
 	atomic_set_release(&ch->sc_busy, 0);
 	return ret;
-}
-
-/**
- * chan_recv_iter() - receive one message
- * @ch: the channel
- * @to: room for the message
- * @timeout: jiffies to wait for a message, updated; 0 never sleeps
- *
- * Context: any context if *@timeout is 0; otherwise process context, may
- * sleep.
- * A broadcast channel has no receiver outside its subscribers, and a
- * request/reply channel's requests need their ids: both -EINVAL.
- *
- * Return: the message length, 0 at end of stream, -EMSGSIZE if @to is too
- * small (the message stays queued), -EAGAIN, -ETIMEDOUT, -EBUSY (a second
- * concurrent receiver on a single-consumer channel), -EFAULT,
- * -ERESTARTSYS or -EINVAL.
- */
-ssize_t chan_recv_iter(struct chan *ch, struct iov_iter *to, long *timeout)
-{
-	if (ch->kind == CHAN_KIND_BROADCAST || ch->kind == CHAN_KIND_REQREP)
-		return -EINVAL;
-	return chan_recv_queue_id(ch, to, timeout, NULL);
-}
-
-/**
- * chan_ep_recv() - receive one message through a receive endpoint
- * @ep: the endpoint (a broadcast subscriber or any other receiver)
- * @to: room for the message
- * @timeout: as for chan_recv_iter()
- * @id: out: a request's call id; NULL where the caller cannot report one
- *	(a request/reply channel then refuses with -EINVAL)
- *
- * Return: as for chan_recv_iter(); on a broadcast channel as for
- * chan_recv_bcast().
- */
-ssize_t chan_ep_recv(struct chan_ep *ep, struct iov_iter *to, long *timeout,
-		     u64 *id)
-{
-	if (ep->sub)
-		return chan_recv_bcast(ep->ch, ep->sub, to, timeout);
-	if (ep->ch->kind == CHAN_KIND_REQREP)
-		return id ? chan_serve_recv(ep->ch, to, timeout, id) :
-			    -EINVAL;
-	return chan_recv_iter(ep->ch, to, timeout);
 }

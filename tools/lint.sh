@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make lint: checkpatch --strict, sparse (C=2) and W=1 builds against every
-# installed Debian kernel, kernel-doc, and the uapi header on its own in C90.
+# installed Debian kernel, kernel-doc, the uapi header on its own in C90, and
+# the layers of kmod/README (tools/layers.py).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -23,6 +24,9 @@ fi
 echo "lint: uapi header, -std=c90 standalone"
 gcc -std=c90 -pedantic -Wall -Werror -fsyntax-only -Iinclude/uapi \
 	-x c include/uapi/linux/chan.h || bad=1
+
+echo "lint: layers"
+python3 tools/layers.py || bad=1
 
 mkdir -p "$top/build"
 for rel in $(tools/kernels.sh); do

@@ -347,6 +347,13 @@ TEST(fail_and_drop_policies_when_the_slowest_is_a_ring_behind)
 		ASSERT_EQ(0, send_u32(s, i));
 	ASSERT_EQ(0, chan_info_get(s, &info));
 	EXPECT_EQ(3, info.dropped);
+	/*
+	 * The send end has no subscriber: its CHAN_IOC_LOST counts the
+	 * channel's drops, once; the subscriber was lapped by none.
+	 */
+	EXPECT_EQ(3, lost(s));
+	EXPECT_EQ(0, lost(s));
+	EXPECT_EQ(0, lost(r));
 	ASSERT_EQ(0, recv_u32(r, &v));
 	EXPECT_EQ(0, v);
 	ASSERT_EQ(0, recv_u32(r, &v));

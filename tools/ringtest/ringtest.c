@@ -27,7 +27,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../kmod/ring.h"
+#include "../../kmod/ring_batch.h"
 
 #define MSG	16	/* producer, seq, checksum */
 
