@@ -7,6 +7,8 @@
 #   make check      lint, build everything, run all tests in QEMU guests
 #   make demo       boot a guest and show channels at work
 #   make lint       checkpatch, sparse, kernel-doc, uapi header checks
+#   make bench      chanbench in a guest, with Go's and Rust's channels
+#   make profile    perf profiles of chanbench scenarios in a guest
 #
 # KDIR=/path/to/tree builds against another kernel tree.
 
@@ -32,7 +34,7 @@ LIBCHAN_SRC	:= tools/lib/chan/libchan.c tools/lib/chan/libchan.h
 test_extra	= $(if $(findstring libchan,$@),tools/lib/chan/libchan.c)
 TEST_LDLIBS	:= -pthread -lrt
 
-.PHONY: all deps module modules selftests tools lib bench ringbench check lint demo \
+.PHONY: all deps module modules selftests tools lib bench langbench profile ringbench check lint demo \
 	install dkms-install dkms-check clean FORCE
 
 VERSION		:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -134,8 +136,27 @@ $(BUILD)/tools/ringtest-tsan: $(RING_SRCS)
 	$(CC) -O1 -g -fsanitize=thread -Wall -Wno-tsan -D_GNU_SOURCE -Itools/ringtest -pthread \
 		-o $@ $<
 
-bench: deps
+bench: FORCE
+	@$(TOP)/tools/deps.sh bench
+	$(MAKE) -s langbench
 	$(TOP)/tools/bench.sh
+
+# The language channels chanbench compares chan with (--ext), built from
+# the standard libraries alone: Go from Debian's golang-go, Rust from the
+# machine's rustc (tools/rustc.sh finds it).
+langbench: $(BUILD)/tools/gochan $(BUILD)/tools/rustchan
+
+$(BUILD)/tools/gochan: tools/chanbench/lang/gochan.go
+	@mkdir -p $(dir $@)
+	cd $(dir $<) && GOPATH=$(BUILD)/go GOCACHE=$(BUILD)/go/cache GOPROXY=off \
+		GO111MODULE=off go build -o $@ $(notdir $<)
+
+$(BUILD)/tools/rustchan: tools/chanbench/lang/rustchan.rs
+	@mkdir -p $(dir $@)
+	$$($(TOP)/tools/rustc.sh) -O --edition 2021 -o $@ $<
+
+profile: FORCE
+	$(TOP)/tools/profile.sh
 
 ringbench: $(BUILD)/tools/ringtest
 	$(BUILD)/tools/ringtest bench

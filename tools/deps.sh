@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything chan's build, tests and demo need from Debian's archive.
+# Install everything chan's build, tests and demo need from Debian's archive
+# ("deps.sh bench": and what make bench needs besides).
 # Idempotent: installs only what is missing, runs apt-get update only when
 # something must be installed.
 set -euo pipefail
@@ -12,6 +13,11 @@ PKGS=(
 	xz-utils gcc-multilib stress-ng tshark gnuplot-nox iproute2 procps xxd
 	util-linux dkms man-db spin pkg-config
 )
+
+# make bench also compares chan with Go's channels and profiles with perf.
+if [ "${1:-}" = bench ]; then
+	PKGS+=(golang-go linux-perf)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -5,6 +5,9 @@
  * shared-memory ring, and a pure shared-memory ring that busy-polls (the
  * physical reference).
  *
+ *   B0 the system-call floor: the B2 loop writing 64 bytes to /dev/null
+ *      and reading 64 bytes from /dev/zero, the fastest any path of one
+ *      system call per message can go in this guest
  *   B1 ping-pong round trip (8, 64, 256, 1024, 4096 bytes)
  *   B2 one-way streaming, 1 producer -> 1 consumer (64 bytes), one message
  *      per call and in batches of 8, 64, 256
@@ -29,9 +32,19 @@
  * message (B9: bytes per object); --json writes one object per row.
  *
  *   chanbench [--quick] [--scale N] [--json FILE] [--b8 NAME --b8-cmd CMD]
- *             [--only B1,B2,...]
+ *             [--only B0,B1,...] [--transport T] [--ext CMD]...
  *
- * --only runs just the scenarios named (B1 to B9, comma-separated).
+ * --only runs just the scenarios named (B0 to B9, comma-separated);
+ * --transport just the rows of B1 to B7 of one transport (chan,
+ * chan-mmap, pipe, unix-seqpacket, posix-mq, eventfd, shm), for a
+ * profile of it (tools/profile.sh).
+ * --ext CMD runs CMD with two arguments, the number of messages of a
+ * stream and of round trips of a ping-pong, after chanbench's own
+ * scenarios, and takes each line it prints of the form
+ *   ROW scenario transport mode size producers msgs/s p50_ns p99_ns cpu_ns
+ * as a row: the language channels of tools/chanbench/lang (Go's buffered
+ * and unbuffered channels, Rust's sync_channel), in-process, the ceiling
+ * a cross-process channel is compared with in a table of their own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +71,7 @@
 #include "libchan.h"
 
 #define MAXMSG		4096
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 #define RING_SLOTS	256
 
 enum transport { T_CHAN, T_CHAN_MMAP, T_PIPE, T_SEQPACKET, T_MQ,
@@ -65,6 +79,11 @@ enum transport { T_CHAN, T_CHAN_MMAP, T_PIPE, T_SEQPACKET, T_MQ,
 static const char *const tname[] = {
 	"chan", "chan", "pipe", "unix-seqpacket", "posix-mq", "eventfd+shm",
 	"shm-ring-spin",
+};
+/* What --transport names each by (a profile of one transport's rows). */
+static const char *const tkey[] = {
+	"chan", "chan-mmap", "pipe", "unix-seqpacket", "posix-mq", "eventfd",
+	"shm",
 };
 
 struct row {
@@ -355,28 +374,37 @@ static unsigned int xrecv(struct link *l, void *buf, unsigned int len)
 	return n;
 }
 
-static void add_row(const char *sc, enum transport t, unsigned int size,
-		    unsigned int producers, double mps, double cpu_per,
-		    double p50, double p99, double p999)
+/* Add a row of @name in @mode (NULL: read/write). */
+static void add_row_as(const char *sc, const char *name, const char *mode,
+		       unsigned int size, unsigned int producers, double mps,
+		       double cpu_per, double p50, double p99, double p999)
 {
 	struct row *r = &rows[nrows++];
 
 	*r = (struct row){
-		.scenario = sc, .transport = tname[t], .mode = "read/write",
+		.scenario = sc, .transport = name,
+		.mode = mode ? mode : "read/write",
 		.msg_size = size, .batch = 1, .producers = producers,
 		.msgs_per_sec = mps, .mb_per_sec = mps * size / 1e6,
 		.p50_ns = p50, .p99_ns = p99, .p999_ns = p999,
 		.cpu_ns_per_msg = cpu_per,
 	};
-	if (t == T_SHM_SPIN || t == T_EVENTFD_SHM)
-		r->mode = "shared memory";
-	if (t == T_CHAN)
-		r->mode = "read/write";
-	if (t == T_CHAN_MMAP)
-		r->mode = "mmap";
 	fprintf(stderr, "\r%-4s %-15s %5u B x%u  %10.0f msg/s%s", sc,
-		tname[t], size, producers, mps,
-		isatty(2) ? "          " : "\n");
+		name, size, producers, mps, isatty(2) ? "          " : "\n");
+}
+
+static void add_row(const char *sc, enum transport t, unsigned int size,
+		    unsigned int producers, double mps, double cpu_per,
+		    double p50, double p99, double p999)
+{
+	const char *mode = NULL;
+
+	if (t == T_SHM_SPIN || t == T_EVENTFD_SHM)
+		mode = "shared memory";
+	if (t == T_CHAN_MMAP)
+		mode = "mmap";
+	add_row_as(sc, tname[t], mode, size, producers, mps, cpu_per, p50,
+		   p99, p999);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -391,6 +419,40 @@ static double pct(uint64_t *v, long n, double p)
 	long i = (long)(p * (n - 1));
 
 	return v[i];
+}
+
+/*
+ * B0: the loop of B2 against the cheapest devices there are: a producer
+ * process writes 64 bytes to /dev/null, the consumer reads 64 bytes from
+ * /dev/zero, each one system call per message with nothing to wait for.
+ */
+static void b0(void)
+{
+	long n = (quick ? 20000 : 200000) * scale, i;
+	int wfd = open("/dev/null", O_WRONLY), rfd = open("/dev/zero", O_RDONLY);
+	char buf[64] = { 0 };
+	double c0 = cpu_ns();
+	uint64_t t0 = now_ns();
+	pid_t pid;
+
+	if (wfd < 0 || rfd < 0)
+		die("B0 open");
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < n; i++)
+			if (write(wfd, buf, sizeof(buf)) != sizeof(buf))
+				_exit(1);
+		_exit(0);
+	}
+	for (i = 0; i < n; i++)
+		if (read(rfd, buf, sizeof(buf)) != sizeof(buf))
+			die("B0 read");
+	waitpid(pid, NULL, 0);
+	t0 = now_ns() - t0;
+	add_row_as("B0", "/dev/null + /dev/zero", "write + read", 64, 1,
+		   n * 1e9 / t0, (cpu_ns() - c0) / n, 0, 0, 0);
+	close(wfd);
+	close(rfd);
 }
 
 /* B1: round trips through a pair of links, the child echoes. */
@@ -662,24 +724,38 @@ static void b5(enum transport t)
 	free(lat);
 }
 
-/* B6: one consumer epoll-waits on K chan receive ends or K eventfds. */
-static void b6(enum transport t)
+/*
+ * B6: one consumer epoll-waits on K chan receive ends or K eventfds.  An
+ * eventfd counts without bound, so its producer never waits; chan runs
+ * twice: with rings of @slots = RING_SLOTS, which the producer fills and
+ * then waits on (back-pressure: a wakeup of the producer per message
+ * once every ring is full), and with rings that hold the whole run, as
+ * the eventfds do (the cost of epoll's wakeups alone).
+ */
+static void b6(enum transport t, unsigned int slots)
 {
 	enum { K = 16 };
 	long n = (quick ? 2000 : 20000) * scale, i;
 	struct epoll_event ev, out[K];
 	int ep = epoll_create1(0), rfd[K], sfd[K], k, got = 0;
 	char buf[64] = { 0 };
-	double c0 = cpu_ns();
 	uint64_t t0;
+	double c0;
 	pid_t pid;
 
 	for (k = 0; k < K; k++) {
 		if (t == T_CHAN) {
-			struct link l = link_new(T_CHAN, 64, 1);
+			/* Rings of 64-byte slots, as an eventfd holds 8. */
+			struct chan_create c = {
+				.size = sizeof(c), .kind = CHAN_KIND_QUEUE,
+				.capacity = slots, .msg_max = 64,
+				.flags = CHAN_SINGLE_PRODUCER |
+					 CHAN_SINGLE_CONSUMER,
+			};
 
-			rfd[k] = l.rfd;
-			sfd[k] = l.sfd;
+			chan_create_or_die(&c);
+			rfd[k] = c.recv_fd;
+			sfd[k] = c.send_fd;
 		} else {
 			rfd[k] = sfd[k] = eventfd(0, EFD_SEMAPHORE);
 		}
@@ -687,6 +763,8 @@ static void b6(enum transport t)
 		ev.data.u32 = k;
 		epoll_ctl(ep, EPOLL_CTL_ADD, rfd[k], &ev);
 	}
+	/* Setting up is not a message's cost. */
+	c0 = cpu_ns();
 	t0 = now_ns();
 	pid = fork();
 	if (pid == 0) {
@@ -713,8 +791,9 @@ static void b6(enum transport t)
 	rows[nrows].mode = NULL;
 	add_row("B6", t == T_CHAN ? T_CHAN : T_EVENTFD_SHM, 8, 1,
 		n * 1e9 / t0, (cpu_ns() - c0) / n, 0, 0, 0);
-	rows[nrows - 1].transport = t == T_CHAN ? "chan x16 + epoll" :
-						   "eventfd x16 + epoll";
+	rows[nrows - 1].transport = t != T_CHAN ? "eventfd x16 + epoll" :
+		slots == RING_SLOTS ? "chan x16 + epoll" :
+		"chan x16 + epoll, room for all";
 	rows[nrows - 1].mode = "epoll";
 	for (k = 0; k < K; k++) {
 		close(rfd[k]);
@@ -800,12 +879,16 @@ static void write_json(const char *path)
 /* The table, with each row's ratio to the pipe row of its scenario. */
 static void print_table(void)
 {
+	double floor = 0;
 	int i, j;
 
 	if (!nrows)
 		return;
-	printf("| scenario | transport | mode | batch | size | producers | msg/s | vs pipe (B5: vs unix, B6: vs eventfd) | MB/s | p50 us | p99 us | p99.9 us | CPU ns/msg |\n");
-	printf("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (j = 0; j < nrows; j++)
+		if (!strcmp(rows[j].scenario, "B0"))
+			floor = rows[j].msgs_per_sec;
+	printf("| scenario | transport | mode | batch | size | producers | msg/s | vs pipe (B5: vs unix, B6: vs eventfd) | of B0 floor | MB/s | p50 us | p99 us | p99.9 us | CPU ns/msg |\n");
+	printf("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (i = 0; i < nrows; i++) {
 		struct row *r = &rows[i];
 		double base = 0;
@@ -827,11 +910,12 @@ static void print_table(void)
 				if (!strcmp(rows[j].scenario, "B6") &&
 				    strstr(rows[j].transport, "eventfd"))
 					base = rows[j].msgs_per_sec;
-		printf("| %s | %s | %s | %u | %u | %u | %.0f | %s%.2f | %.1f | %.1f | %.1f | %.1f | %.0f |\n",
+		printf("| %s | %s | %s | %u | %u | %u | %.0f | %s%.2f | %s%.2f | %.1f | %.1f | %.1f | %.1f | %.0f |\n",
 		       r->scenario, r->transport, r->mode, r->batch,
 		       r->msg_size, r->producers,
 		       r->msgs_per_sec, base ? "" : "-", base ?
-		       r->msgs_per_sec / base : 0, r->mb_per_sec,
+		       r->msgs_per_sec / base : 0, floor ? "" : "-",
+		       floor ? r->msgs_per_sec / floor : 0, r->mb_per_sec,
 		       r->p50_ns / 1e3, r->p99_ns / 1e3, r->p999_ns / 1e3,
 		       r->cpu_ns_per_msg);
 	}
@@ -1201,6 +1285,92 @@ static void print_mem_table(void)
 	}
 }
 
+/* --ext: the commands whose ROW lines become rows. */
+static const char *ext_cmd[4];
+static int next_cmd;
+
+static void ext_rows(const char *cmd)
+{
+	long n = (quick ? 20000 : 200000) * scale, r = (quick ? 300 : 2000) * scale;
+	char line[512], sc[16], tr[64], mode[64], run[1024];
+	unsigned int size, producers;
+	double mps, p50, p99, cpu;
+	FILE *f;
+
+	snprintf(run, sizeof(run), "%s %ld %ld", cmd, n, r);
+	f = popen(run, "r");
+	if (!f)
+		die(cmd);
+	while (fgets(line, sizeof(line), f) && nrows < (int)ARRAY_LEN(rows)) {
+		if (sscanf(line, "ROW %15s %63s %63s %u %u %lf %lf %lf %lf", sc,
+			   tr, mode, &size, &producers, &mps, &p50, &p99,
+			   &cpu) != 9)
+			continue;
+		add_row_as(strdup(sc), strdup(tr), strdup(mode), size,
+			   producers, mps, cpu, p50, p99, 0);
+	}
+	if (pclose(f))
+		die(cmd);
+}
+
+static struct row *find_row(const char *sc, const char *tr, const char *mode,
+			    unsigned int size, unsigned int producers)
+{
+	int i;
+
+	for (i = 0; i < nrows; i++)
+		if (!strcmp(rows[i].scenario, sc) &&
+		    !strcmp(rows[i].transport, tr) &&
+		    (!mode || !strcmp(rows[i].mode, mode)) &&
+		    rows[i].msg_size == size && rows[i].producers == producers)
+			return &rows[i];
+	return NULL;
+}
+
+/*
+ * chan against the language channels: for every row an --ext command
+ * gave, chan's read/write and mmap rows of the same scenario, size and
+ * producers, and their ratios (above 1: chan is faster).
+ */
+static void print_lang_table(void)
+{
+	struct row *rw, *mm, *pp;
+	int i, first = 1;
+
+	for (i = 0; i < nrows; i++) {
+		struct row *l = &rows[i];
+
+		if (!strstr(l->transport, "-chan") &&
+		    !strstr(l->transport, "sync_channel"))
+			continue;
+		if (first)
+			printf("\n| scenario | size | producers | language channel | msg/s | chan read/write msg/s | chan / it | chan mmap msg/s | chan mmap / it | pipe / it |\n"
+			       "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+		first = 0;
+		rw = find_row(l->scenario, "chan", "read/write", l->msg_size,
+			      l->producers);
+		mm = find_row(l->scenario, "chan", "mmap", l->msg_size,
+			      l->producers);
+		pp = find_row(l->scenario, "pipe", NULL, l->msg_size,
+			      l->producers);
+		printf("| %s | %u | %u | %s %s | %.0f | %.0f | %.3f | %.0f | %.3f | %.3f |\n",
+		       l->scenario, l->msg_size, l->producers, l->transport,
+		       l->mode, l->msgs_per_sec, rw ? rw->msgs_per_sec : 0,
+		       rw ? rw->msgs_per_sec / l->msgs_per_sec : 0,
+		       mm ? mm->msgs_per_sec : 0,
+		       mm ? mm->msgs_per_sec / l->msgs_per_sec : 0,
+		       pp ? pp->msgs_per_sec / l->msgs_per_sec : 0);
+	}
+}
+
+/* The transport --transport names, or NULL for all. */
+static const char *only_t;
+
+static int twanted(enum transport t)
+{
+	return !only_t || !strcmp(only_t, tkey[t]);
+}
+
 /* Scenarios --only names, or NULL for all. */
 static const char *only;
 
@@ -1238,20 +1408,29 @@ int main(int argc, char **argv)
 			b8cmd = argv[++i];
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--transport") && i + 1 < argc)
+			only_t = argv[++i];
+		else if (!strcmp(argv[i], "--ext") && i + 1 < argc &&
+			 next_cmd < (int)ARRAY_LEN(ext_cmd))
+			ext_cmd[next_cmd++] = argv[++i];
 		else {
-			fprintf(stderr, "usage: chanbench [--quick] [--scale N] [--json FILE] [--b8 NAME --b8-cmd CMD] [--only B1,B2,...]\n");
+			fprintf(stderr, "usage: chanbench [--quick] [--scale N] [--json FILE] [--b8 NAME --b8-cmd CMD] [--only B0,B1,...] [--transport T] [--ext CMD]...\n");
 			return 2;
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (wanted("B0") && !only_t)
+		b0();
 	if (wanted("B1"))
 		for (s = 0; s < 5; s++)
 			for (t = 0; t < T_COUNT; t++)
-				b1(t, sizes[s]);
+				if (twanted(t))
+					b1(t, sizes[s]);
 	if (wanted("B2")) {
 		for (t = 0; t < T_COUNT; t++)
-			stream("B2", t, 64, 1);
-		for (s = 0; s < 3; s++) {
+			if (twanted(t))
+				stream("B2", t, 64, 1);
+		for (s = 0; s < 3 && !only_t; s++) {
 			stream_batched(64, batches[s], 0);
 			stream_batched(64, batches[s], 1);
 		}
@@ -1260,27 +1439,28 @@ int main(int argc, char **argv)
 	for (p = 1; p <= 4 && wanted("B3"); p++)
 		for (t = 0; t < T_COUNT; t++)
 			if (t != T_SEQPACKET && t != T_SHM_SPIN &&
-			    t != T_EVENTFD_SHM && t != T_CHAN_MMAP)
+			    t != T_EVENTFD_SHM && t != T_CHAN_MMAP &&
+			    twanted(t))
 				stream("B3", t, 64, p);
-	if (wanted("B4")) {
-		b4(T_CHAN);
-		b4(T_PIPE);
-		b4(T_SEQPACKET);
-	}
-	if (wanted("B5")) {
-		b5(T_CHAN);
-		b5(T_SEQPACKET);
-	}
-	if (wanted("B6")) {
-		b6(T_CHAN);
-		b6(T_EVENTFD_SHM);
-	}
+	for (t = 0; t < T_COUNT && wanted("B4"); t++)
+		if ((t == T_CHAN || t == T_PIPE || t == T_SEQPACKET) &&
+		    twanted(t))
+			b4(t);
+	for (t = 0; t < T_COUNT && wanted("B5"); t++)
+		if ((t == T_CHAN || t == T_SEQPACKET) && twanted(t))
+			b5(t);
+	for (t = 0; t < T_COUNT && wanted("B6"); t++)
+		if ((t == T_CHAN || t == T_EVENTFD_SHM) && twanted(t)) {
+			b6(t, RING_SLOTS);
+			if (t == T_CHAN)	/* 20000 * scale / 16 each */
+				b6(t, 2048 * scale);
+		}
 	for (t = 0; t < T_COUNT && wanted("B7"); t++)
-		if (t != T_SHM_SPIN)
+		if (t != T_SHM_SPIN && twanted(t))
 			b7(t, 100);
 	for (t = 0; t < T_COUNT && wanted("B7"); t++)
-		if (t == T_CHAN || t == T_CHAN_MMAP || t == T_PIPE ||
-		    t == T_EVENTFD_SHM) {
+		if ((t == T_CHAN || t == T_CHAN_MMAP || t == T_PIPE ||
+		     t == T_EVENTFD_SHM) && twanted(t)) {
 			b7(t, 10);
 			b7(t, 1000);
 		}
@@ -1288,9 +1468,12 @@ int main(int argc, char **argv)
 		b8(b8name, b8cmd);
 	if (isatty(2))
 		fprintf(stderr, "\n");
+	for (i = 0; i < next_cmd; i++)
+		ext_rows(ext_cmd[i]);
 	if (wanted("B9"))
 		b9();
 	print_table();
+	print_lang_table();
 	print_mem_table();
 	if (json)
 		write_json(json);
