@@ -4,6 +4,7 @@
 # --json, rmmod; the order swapped every round, one chanbench for both),
 # then the median of B / A per chan row.
 #   usage: tools/abbench.sh REV LIST ROUNDS
+#   ABBENCH_ARGS: chanbench's other arguments (default --quick)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -27,7 +28,7 @@ for r in $(seq 1 "$rounds"); do
 	if [ $((r % 2)) = 1 ]; then o="a b"; else o="b a"; fi
 	for m in $o; do
 		ko=$a; [ $m = b ] && ko=$b
-		script="$script insmod $ko && build/tools/chanbench --quick --only $list --json /run/chan-out/$m-$r.json >/dev/null 2>&1 && rmmod chan &&"
+		script="$script insmod $ko && build/tools/chanbench ${ABBENCH_ARGS:---quick} --only $list --json /run/chan-out/$m-$r.json >/dev/null 2>&1 && rmmod chan &&"
 	done
 done
 tools/vm/run.sh -q -r "$rel" -K none -o "$out" -t 1800 -- sh -c "$script true"
