@@ -9,5 +9,5 @@ for r in "$(command -v rustc || true)" "$HOME/.cargo/bin/rustc" /usr/bin/rustc; 
 	fi
 done
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq --no-install-recommends rustc >/dev/null
+apt-get update -qq && apt-get install -y -qq --no-install-recommends rustc >/dev/null
 echo /usr/bin/rustc
