@@ -370,15 +370,22 @@ struct bench {
 	uint64_t sum;
 };
 
+/* One producer's share: the values [from, to). */
+struct bench_prod {
+	struct bench *b;
+	uint64_t from, to;
+};
+
 static void *bench_producer(void *arg)
 {
-	struct bench *b = arg;
+	struct bench_prod *bp = arg;
+	struct bench *b = bp->b;
 	struct chan_slot *slot;
-	uint64_t i = 0;
+	uint64_t i = bp->from;
 	u32 pos, n, k;
 
 	pin(0);
-	while (i < b->count) {
+	while (i < bp->to) {
 		if (b->batch == 1) {
 			slot = chan_ring_reserve(&b->ring, &pos);
 			if (!slot)
@@ -390,7 +397,7 @@ static void *bench_producer(void *arg)
 			continue;
 		}
 		n = chan_ring_reserve_batch(&b->ring, b->batch, &pos);
-		for (k = 0; k < n && i < b->count; k++, i++) {
+		for (k = 0; k < n && i < bp->to; k++, i++) {
 			slot = chan_ring_slot(&b->ring, pos + k);
 			slot->len = 8;
 			memcpy(slot->data, &i, 8);
@@ -433,19 +440,33 @@ static void *bench_consumer(void *arg)
 	return NULL;
 }
 
-static double bench_chan(uint64_t count, int batch)
+/*
+ * @producers threads share CPU 0, as the one producer of SPSC has it, and
+ * the consumer has CPU 1: with several producers (a multi-producer ring)
+ * the difference is the cost of the claim protocol, and of a producer
+ * preempted between its claim and its publish holding up the consumer.
+ */
+static double bench_chan(uint64_t count, int batch, int producers)
 {
 	struct bench b = { .count = count, .batch = batch };
 	void *slots = aligned_alloc(64, 1024 * chan_ring_stride(8));
-	pthread_t p, c;
+	struct bench_prod bp[4];
+	pthread_t p[4], c;
 	double t0;
+	int k;
 
 	memset(slots, 0, 1024 * chan_ring_stride(8));
-	chan_ring_init(&b.ring, slots, 1024, 8, false, false, 0);
+	chan_ring_init(&b.ring, slots, 1024, 8, producers > 1, false, 0);
 	t0 = now();
 	pthread_create(&c, NULL, bench_consumer, &b);
-	pthread_create(&p, NULL, bench_producer, &b);
-	pthread_join(p, NULL);
+	for (k = 0; k < producers; k++) {
+		bp[k] = (struct bench_prod){ .b = &b,
+			.from = count * k / producers,
+			.to = count * (k + 1) / producers };
+		pthread_create(&p[k], NULL, bench_producer, &bp[k]);
+	}
+	for (k = 0; k < producers; k++)
+		pthread_join(p[k], NULL);
 	pthread_join(c, NULL);
 	t0 = now() - t0;
 	free(slots);
@@ -577,8 +598,10 @@ static double bench_mutex(uint64_t count)
 static int bench(uint64_t count)
 {
 	double ref = bench_ref(count);
-	double one = bench_chan(count, 1);
-	double batch = bench_chan(count, BATCH);
+	double one = bench_chan(count, 1, 1);
+	double batch = bench_chan(count, BATCH, 1);
+	double mp2 = bench_chan(count, 1, 2);
+	double mp4 = bench_chan(count, 1, 4);
 	double mtx = bench_mutex(count / 10);
 
 	printf("| ring | M msg/s | vs reference |\n|---|---:|---:|\n");
@@ -587,6 +610,10 @@ static int bench(uint64_t count)
 	       one / ref);
 	printf("| chan ring, batch %d | %.1f | %.2f |\n", BATCH, batch / 1e6,
 	       batch / ref);
+	printf("| chan ring, MPSC, 2 producers (%.2f of SPSC) | %.1f | %.2f |\n",
+	       mp2 / one, mp2 / 1e6, mp2 / ref);
+	printf("| chan ring, MPSC, 4 producers (%.2f of SPSC) | %.1f | %.2f |\n",
+	       mp4 / one, mp4 / 1e6, mp4 / ref);
 	printf("| mutex + condvar queue | %.1f | %.2f |\n", mtx / 1e6,
 	       mtx / ref);
 	return 0;
