@@ -33,15 +33,21 @@ extern "C" {
 }
 
 fn cpu_ns() -> f64 {
-    let mut r = Rusage { utime: [0; 2], stime: [0; 2], rest: [0; 14] };
+    let mut r = Rusage {
+        utime: [0; 2],
+        stime: [0; 2],
+        rest: [0; 14],
+    };
     // SAFETY: r is a valid struct rusage for the C call to fill.
     unsafe { getrusage(0, &mut r) };
     ((r.utime[0] + r.stime[0]) as f64) * 1e9 + ((r.utime[1] + r.stime[1]) as f64) * 1e3
 }
 
 fn row(sc: &str, mode: &str, producers: usize, mps: f64, p50: f64, p99: f64, cpu: f64) {
-    println!("ROW {} rust-sync_channel {} 64 {} {:.0} {:.0} {:.0} {:.0}",
-             sc, mode, producers, mps, p50, p99, cpu);
+    println!(
+        "ROW {} rust-sync_channel {} 64 {} {:.0} {:.0} {:.0} {:.0}",
+        sc, mode, producers, mps, p50, p99, cpu
+    );
 }
 
 fn stream(sc: &str, producers: usize, n: usize) {
@@ -74,7 +80,15 @@ fn stream(sc: &str, producers: usize, n: usize) {
     }
     assert_eq!(got, per * producers);
     let total = got as f64;
-    row(sc, "buffered", producers, total / el, 0.0, 0.0, (cpu_ns() - c0) / total);
+    row(
+        sc,
+        "buffered",
+        producers,
+        total / el,
+        0.0,
+        0.0,
+        (cpu_ns() - c0) / total,
+    );
     std::hint::black_box(sum);
 }
 
@@ -102,8 +116,15 @@ fn ping_pong(n: usize) {
     drop(ab_tx);
     echo.join().unwrap();
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    row("B1", "rendezvous", 1, n as f64 / el, lat[n / 2],
-        lat[(0.99 * (n - 1) as f64) as usize], (cpu_ns() - c0) / n as f64);
+    row(
+        "B1",
+        "rendezvous",
+        1,
+        n as f64 / el,
+        lat[n / 2],
+        lat[(0.99 * (n - 1) as f64) as usize],
+        (cpu_ns() - c0) / n as f64,
+    );
 }
 
 fn main() {
