@@ -301,8 +301,18 @@ static struct chan_slot *chan_bcast_reserve(struct chan *ch, u64 *pos,
 	for (;;) {
 		if (chan_send_broken(ch))
 			return ERR_PTR(-EPIPE);
-		if (list_empty(&chan_bcast(ch)->subs))
-			return NULL;
+		if (list_empty(&chan_bcast(ch)->subs)) {
+			/*
+			 * Nobody to send to: drop, unless the last receiver
+			 * left.  It counts itself out (a fully ordered
+			 * atomic_dec_and_test() in chan_end_put()) before it
+			 * unsubscribes (chan_ep_release()); this smp_rmb()
+			 * pairs with that order, so a list seen emptied by it
+			 * shows the receivers count it left.
+			 */
+			smp_rmb();
+			return chan_send_broken(ch) ? ERR_PTR(-EPIPE) : NULL;
+		}
 		s = chan_bcast_claim(ch, pos);
 		if (s)
 			return s;

@@ -190,9 +190,14 @@ static int chan_ep_release(struct inode *inode, struct file *file)
 	struct chan_ep *ep = file->private_data;
 	struct chan *ch = ep->ch;
 
+	/*
+	 * The end first, its view after: a broadcast subscriber leaving
+	 * makes room, and a sender woken by that must already find the
+	 * last receiver gone (EPIPE), not room or nobody to drop for.
+	 */
+	chan_end_put(ch, ep->role);
 	if (ep->priv)
 		ch->ops->ep_release(ep);
-	chan_end_put(ch, ep->role);
 	chan_put(ch);
 	kfree(ep);
 	return 0;
