@@ -288,10 +288,7 @@ static void chan_bcast_publish(struct chan *ch, struct chan_slot *s, u64 pos,
 		chan_wake_send(ch);
 }
 
-/*
- * Claim a slot, waiting or retrying as the policy says.  Returns the
- * slot, NULL if the message was dropped, or an ERR_PTR.
- */
+/* Claim a slot, waiting or retrying as the policy says; NULL: dropped. */
 static struct chan_slot *chan_bcast_reserve(struct chan *ch, u64 *pos,
 					    long *timeout)
 {
@@ -302,14 +299,7 @@ static struct chan_slot *chan_bcast_reserve(struct chan *ch, u64 *pos,
 		if (chan_send_broken(ch))
 			return ERR_PTR(-EPIPE);
 		if (list_empty(&chan_bcast(ch)->subs)) {
-			/*
-			 * Nobody to send to: drop, unless the last receiver
-			 * left.  It counts itself out (a fully ordered
-			 * atomic_dec_and_test() in chan_end_put()) before it
-			 * unsubscribes (chan_ep_release()); this smp_rmb()
-			 * pairs with that order, so a list seen emptied by it
-			 * shows the receivers count it left.
-			 */
+			/* Pairs with receivers-- before unsubscribing: ep.c */
 			smp_rmb();
 			return chan_send_broken(ch) ? ERR_PTR(-EPIPE) : NULL;
 		}

@@ -193,7 +193,10 @@ static int chan_ep_release(struct inode *inode, struct file *file)
 	/*
 	 * The end first, its view after: a broadcast subscriber leaving
 	 * makes room, and a sender woken by that must already find the
-	 * last receiver gone (EPIPE), not room or nobody to drop for.
+	 * last receiver gone (EPIPE), not room or nobody to drop for.  The
+	 * fully ordered atomic_dec_and_test() of the receivers count in
+	 * chan_end_put() pairs with the smp_rmb() of a broadcast sender
+	 * that finds no subscriber (chan_bcast_reserve()).
 	 */
 	chan_end_put(ch, ep->role);
 	if (ep->priv)
