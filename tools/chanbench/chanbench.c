@@ -93,6 +93,7 @@ struct row {
 	unsigned int msg_size, batch, producers;
 	double msgs_per_sec, mb_per_sec;
 	double p50_ns, p99_ns, p999_ns, cpu_ns_per_msg;
+	int ext;	/* from an --ext command: a language channel */
 };
 
 static struct row rows[256];
@@ -788,13 +789,10 @@ static void b6(enum transport t, unsigned int slots)
 	}
 	t0 = now_ns() - t0;
 	waitpid(pid, NULL, 0);
-	rows[nrows].mode = NULL;
-	add_row("B6", t == T_CHAN ? T_CHAN : T_EVENTFD_SHM, 8, 1,
-		n * 1e9 / t0, (cpu_ns() - c0) / n, 0, 0, 0);
-	rows[nrows - 1].transport = t != T_CHAN ? "eventfd x16 + epoll" :
-		slots == RING_SLOTS ? "chan x16 + epoll" :
-		"chan x16 + epoll, room for all";
-	rows[nrows - 1].mode = "epoll";
+	add_row_as("B6", t != T_CHAN ? "eventfd x16 + epoll" :
+		   slots == RING_SLOTS ? "chan x16 + epoll" :
+		   "chan x16 + epoll, room for all", "epoll", 8, 1,
+		   n * 1e9 / t0, (cpu_ns() - c0) / n, 0, 0, 0);
 	for (k = 0; k < K; k++) {
 		close(rfd[k]);
 		if (sfd[k] != rfd[k])
@@ -1308,6 +1306,7 @@ static void ext_rows(const char *cmd)
 			continue;
 		add_row_as(strdup(sc), strdup(tr), strdup(mode), size,
 			   producers, mps, cpu, p50, p99, 0);
+		rows[nrows - 1].ext = 1;
 	}
 	if (pclose(f))
 		die(cmd);
@@ -1340,8 +1339,7 @@ static void print_lang_table(void)
 	for (i = 0; i < nrows; i++) {
 		struct row *l = &rows[i];
 
-		if (!strstr(l->transport, "-chan") &&
-		    !strstr(l->transport, "sync_channel"))
+		if (!l->ext)
 			continue;
 		if (first)
 			printf("\n| scenario | size | producers | language channel | msg/s | chan read/write msg/s | chan / it | chan mmap msg/s | chan mmap / it | pipe / it |\n"
