@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * chan: the /dev/chan misc device and its ioctls: version, create, open by
- * name, unlink and list.
+ * name, unlink, list and limits.
  *
  * An open /dev/chan descriptor carries no state: it is the door through
  * which channels are created, opened by name, unlinked and listed.
@@ -22,7 +22,7 @@ MODULE_PARM_DESC(dev_mode, "Permission bits of /dev/chan (default 0666)");
 			 CHAN_FEAT_NAMES | CHAN_FEAT_LIST | CHAN_FEAT_INFO | \
 			 CHAN_FEAT_BATCH | CHAN_FEAT_ONESHOT | \
 			 CHAN_FEAT_RENDEZVOUS | CHAN_FEAT_BROADCAST | \
-			 CHAN_FEAT_REQREP | CHAN_FEAT_MMAP)
+			 CHAN_FEAT_REQREP | CHAN_FEAT_MMAP | CHAN_FEAT_LIMITS)
 
 static long chan_ioctl_version(void __user *arg)
 {
@@ -246,6 +246,24 @@ static long chan_ioctl_list(struct chan_list __user *uarg)
 	return 0;
 }
 
+static long chan_ioctl_limits(struct chan_limits __user *uarg)
+{
+	struct chan_limits l;
+	u32 usize;
+	int ret;
+
+	ret = chan_get_struct(&l, sizeof(l), uarg, CHAN_LIMITS_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (l.__reserved0 || l.__reserved[0] || l.__reserved[1])
+		return -EINVAL;
+	usize = l.size;
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	chan_user_report(&l);
+	return chan_copy_struct_out(uarg, usize, &l, sizeof(l));
+}
+
 static long chan_dev_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -266,6 +284,8 @@ static long chan_dev_ioctl(struct file *file, unsigned int cmd,
 		return chan_ioctl_unlink(uarg);
 	case CHAN_IOC_LIST:
 		return chan_ioctl_list(uarg);
+	case CHAN_IOC_LIMITS:
+		return chan_ioctl_limits(uarg);
 	default:
 		return -ENOTTY;
 	}

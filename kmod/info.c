@@ -85,44 +85,54 @@ void chan_fill_info(struct chan *ch, struct chan_info *info, u32 role)
 		strscpy(info->name, ch->key.name, sizeof(info->name));
 }
 
+static const char *chan_role_name(u32 role)
+{
+	return role == CHAN_ROLE_SEND ? "send" : "recv";
+}
+
 /**
  * chan_show_fdinfo() - the channel's lines in /proc/<pid>/fdinfo/<fd>
  * @m: the seq_file
  * @ch: the channel
  * @role: the endpoint's &enum chan_role
+ *
+ * One line per field of &struct chan_info, named chan_ and the field's
+ * name, in the structure's order: the same value as CHAN_IOC_INFO on
+ * this descriptor gives, except that kind, policy and role are names and
+ * flags and mode are in hexadecimal (0x...) and octal (0...).  chan(4)
+ * lists them.
  */
 void chan_show_fdinfo(struct seq_file *m, struct chan *ch, u32 role)
 {
-	struct chan_info info;
+	struct chan_info i;
 
-	chan_fill_info(ch, &info, role);
-	seq_printf(m, "chan-id:\t%llu\n", info.id);
-	seq_printf(m, "chan-name:\t%s\n", info.name);
-	seq_printf(m, "chan-role:\t%s\n",
-		   role == CHAN_ROLE_SEND ? "send" : "recv");
-	seq_printf(m, "chan-kind:\t%s\n", ch->ops->name);
-	seq_printf(m, "chan-flags:\t%s%s\n",
-		   info.flags & CHAN_SINGLE_PRODUCER ? "sp" : "mp",
-		   info.flags & CHAN_SINGLE_CONSUMER ? "sc" : "mc");
-	seq_printf(m, "chan-policy:\t%s\n",
-		   info.policy < ARRAY_SIZE(chan_policy_names) ?
-		   chan_policy_names[info.policy] : "?");
-	seq_printf(m, "chan-capacity:\t%u\n", info.capacity);
-	seq_printf(m, "chan-msg-max:\t%u\n", info.msg_max);
-	seq_printf(m, "chan-depth:\t%llu\n", info.depth);
-	seq_printf(m, "chan-sent:\t%llu\n", info.sent);
-	seq_printf(m, "chan-received:\t%llu\n", info.received);
-	seq_printf(m, "chan-dropped:\t%llu\n", info.dropped);
-	seq_printf(m, "chan-overwritten:\t%llu\n", info.overwritten);
-	seq_printf(m, "chan-senders:\t%u\n", info.senders);
-	seq_printf(m, "chan-receivers:\t%u\n", info.receivers);
-	seq_printf(m, "chan-waiters:\t%u %u\n", info.send_waiters,
-		   info.recv_waiters);
-	seq_printf(m, "chan-closed:\t%u\n", info.closed);
-	if (info.map_size) {
-		seq_printf(m, "chan-map-size:\t%llu\n", info.map_size);
-		seq_printf(m, "chan-rejects:\t%llu\n", info.rejects);
-	}
-	if (ch->ops->fdinfo)
-		ch->ops->fdinfo(m, &info);
+	chan_fill_info(ch, &i, role);
+	seq_printf(m, "chan_kind:\t%s\n", ch->ops->name);
+	seq_printf(m, "chan_flags:\t0x%x\n", i.flags);
+	seq_printf(m, "chan_policy:\t%s\n",
+		   i.policy < ARRAY_SIZE(chan_policy_names) ?
+		   chan_policy_names[i.policy] : "?");
+	seq_printf(m, "chan_capacity:\t%u\n", i.capacity);
+	seq_printf(m, "chan_msg_max:\t%u\n", i.msg_max);
+	seq_printf(m, "chan_mode:\t%#o\n", i.mode);
+	seq_printf(m, "chan_uid:\t%u\n", i.uid);
+	seq_printf(m, "chan_gid:\t%u\n", i.gid);
+	seq_printf(m, "chan_role:\t%s\n", chan_role_name(role));
+	seq_printf(m, "chan_senders:\t%u\n", i.senders);
+	seq_printf(m, "chan_receivers:\t%u\n", i.receivers);
+	seq_printf(m, "chan_send_waiters:\t%u\n", i.send_waiters);
+	seq_printf(m, "chan_recv_waiters:\t%u\n", i.recv_waiters);
+	seq_printf(m, "chan_closed:\t%u\n", i.closed);
+	seq_printf(m, "chan_id:\t%llu\n", i.id);
+	seq_printf(m, "chan_depth:\t%llu\n", i.depth);
+	seq_printf(m, "chan_sent:\t%llu\n", i.sent);
+	seq_printf(m, "chan_received:\t%llu\n", i.received);
+	seq_printf(m, "chan_dropped:\t%llu\n", i.dropped);
+	seq_printf(m, "chan_overwritten:\t%llu\n", i.overwritten);
+	seq_printf(m, "chan_send_waits:\t%llu\n", i.send_waits);
+	seq_printf(m, "chan_recv_waits:\t%llu\n", i.recv_waits);
+	seq_printf(m, "chan_name:\t%s\n", i.name);
+	seq_printf(m, "chan_map_size:\t%llu\n", i.map_size);
+	seq_printf(m, "chan_rejects:\t%llu\n", i.rejects);
+	seq_printf(m, "chan_cancelled:\t%llu\n", i.cancelled);
 }

@@ -350,7 +350,7 @@ int chan_permission_noaudit(struct chan *ch, int may);
 /* Accounting (limits.c). */
 int chan_user_charge(u64 bytes, struct chan_user **out);
 void chan_user_uncharge(struct chan_user *u, u64 bytes);
-void chan_user_usage(u32 *channels, u64 *bytes);
+void chan_user_report(struct chan_limits *l);
 
 /* Reporting (info.c). */
 u64 chan_since(atomic64_t *seen, u64 total);

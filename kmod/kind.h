@@ -29,7 +29,7 @@
 /**
  * struct chan_kind_ops - what one kind of channel does
  * @kind: its &enum chan_kind
- * @name: its name in fdinfo
+ * @name: its name in fdinfo (chan_kind)
  * @flags: %CHAN_KF_MP, %CHAN_KF_SP, %CHAN_KF_MC, %CHAN_KF_MAPPABLE,
  *	%CHAN_KF_HANDOFF, %CHAN_KF_RECV_ALL
  * @slot_extra: bytes a slot holds after the largest message
@@ -53,7 +53,6 @@
  *	messages hands the gap back for the next receive; may be NULL
  * @last_recv: the last receiver is gone, from any context; may be NULL
  * @info: add the kind's figures to a description; may be NULL
- * @fdinfo: print the kind's own fdinfo lines; may be NULL
  * @call: CHAN_IOC_CALL with @c read and checked; NULL: the kind has no
  *	calls (-%EINVAL)
  * @reply: answer call @id with @len bytes at user @buf (CHAN_IOC_REPLY);
@@ -83,7 +82,6 @@ struct chan_kind_ops {
 	void (*rearm_gap)(struct chan_ep *ep);
 	void (*last_recv)(struct chan *ch);
 	void (*info)(struct chan *ch, struct chan_info *info);
-	void (*fdinfo)(struct seq_file *m, const struct chan_info *info);
 	long (*call)(struct chan_ep *ep, struct chan_call *c,
 		     struct chan_call __user *uarg, bool nonblock);
 	int (*reply)(struct chan *ch, u64 id, const void __user *buf,

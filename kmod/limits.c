@@ -167,21 +167,42 @@ void chan_user_uncharge(struct chan_user *u, u64 bytes)
 	mutex_unlock(&chan_users_lock);
 }
 
+/* The caller's own level into @l, and the least room over every level. */
+static void chan_user_fill(const struct chan_user *u, struct chan_limits *l)
+{
+	u64 limit = READ_ONCE(chan_max_user_bytes);
+	u32 max = READ_ONCE(chan_max_user_channels);
+
+	l->max_channels = max;
+	l->max_bytes = limit;
+	l->channels_left = max;
+	l->bytes_left = limit;
+	if (!u)
+		return;
+	l->channels = u->channels;
+	l->bytes = u->bytes;
+	for (; u; u = u->parent) {
+		l->channels_left = min(l->channels_left,
+				       max - min(max, u->channels));
+		l->bytes_left = min(l->bytes_left,
+				    limit - min(limit, u->bytes));
+	}
+}
+
 /**
- * chan_user_usage() - what the current user's channels cost now
- * @channels: out: channels charged to the caller's own level
- * @bytes: out: their ring memory
+ * chan_user_report() - the current user's use of its limits
+ * @l: filled in, but for @l->size; the rest must be zero
  *
  * Context: process context, may sleep.
  */
-void chan_user_usage(u32 *channels, u64 *bytes)
+void chan_user_report(struct chan_limits *l)
 {
 	const struct cred *cred = current_cred();
-	struct chan_user *u;
 
+	/* A report, not a use of the capability: nothing to audit. */
+	if (has_capability_noaudit(current, CAP_SYS_RESOURCE))
+		l->flags |= CHAN_LIMITS_EXEMPT;
 	mutex_lock(&chan_users_lock);
-	u = chan_user_find(cred->user_ns, cred->euid);
-	*channels = u ? u->channels : 0;
-	*bytes = u ? u->bytes : 0;
+	chan_user_fill(chan_user_find(cred->user_ns, cred->euid), l);
 	mutex_unlock(&chan_users_lock);
 }

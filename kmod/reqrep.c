@@ -30,7 +30,6 @@
 #include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
@@ -459,12 +458,6 @@ static void chan_reqrep_info(struct chan *ch, struct chan_info *info)
 	info->cancelled = atomic64_read(&chan_reqrep(ch)->cancelled);
 }
 
-static void chan_reqrep_fdinfo(struct seq_file *m,
-			       const struct chan_info *info)
-{
-	seq_printf(m, "chan-cancelled:\t%llu\n", info->cancelled);
-}
-
 /* Each slot carries its request's call id after the largest message. */
 const struct chan_kind_ops chan_reqrep_ops = {
 	.kind		= CHAN_KIND_REQREP,
@@ -480,7 +473,6 @@ const struct chan_kind_ops chan_reqrep_ops = {
 	.writable	= chan_queue_writable,
 	.last_recv	= chan_reqrep_last_recv,
 	.info		= chan_reqrep_info,
-	.fdinfo		= chan_reqrep_fdinfo,
 	.call		= chan_reqrep_call,
 	.reply		= chan_reqrep_reply,
 };

@@ -183,7 +183,7 @@ static inline long long fdinfo_value(int fd, const char *key)
 		return -1;
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, key, kl) && line[kl] == ':') {
-			v = strtoll(line + kl + 1, NULL, 10);
+			v = strtoll(line + kl + 1, NULL, 0);
 			break;
 		}
 	fclose(f);

@@ -64,6 +64,7 @@ TEST_F(dev, version_reports_abi_and_features)
 	EXPECT_EQ(CHAN_ABI_VERSION, v.abi_version);
 	EXPECT_TRUE(v.features & CHAN_FEAT_QUEUE);
 	EXPECT_TRUE(v.features & CHAN_FEAT_NAMES);
+	EXPECT_TRUE(v.features & CHAN_FEAT_LIMITS);
 	EXPECT_EQ(read_param("max_capacity"), v.max_capacity);
 	EXPECT_EQ(read_param("max_msg_size"), v.max_msg_size);
 	EXPECT_EQ(0, v.__reserved[0]);

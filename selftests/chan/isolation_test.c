@@ -635,7 +635,7 @@ TEST(cancelled_requests_are_skipped_and_counted)
 	ASSERT_EQ(chan_info_get(rfd, &info), 0);
 	EXPECT_EQ(info.cancelled, 1);
 	EXPECT_EQ(info.depth, 0);
-	EXPECT_EQ(fdinfo_value(rfd, "chan-cancelled"), 1);
+	EXPECT_EQ(fdinfo_value(rfd, "chan_cancelled"), 1);
 	close(rfd);
 	close(sfd);
 	close(dev);

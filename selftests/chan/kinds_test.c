@@ -123,7 +123,7 @@ TEST(creation_rules)
 	close(dev);
 }
 
-/* The "chan-kind:" line of /proc/self/fdinfo/@fd, or "" */
+/* The "chan_kind:" line of /proc/self/fdinfo/@fd, or "" */
 static void fdinfo_kind(int fd, char *out, size_t len)
 {
 	char path[64], line[128];
@@ -135,7 +135,7 @@ static void fdinfo_kind(int fd, char *out, size_t len)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "chan-kind: %31s", out) == 1)
+		if (sscanf(line, "chan_kind: %31s", out) == 1)
 			break;
 	fclose(f);
 }
@@ -160,6 +160,32 @@ TEST(fdinfo_names_every_kind)
 		EXPECT_STREQ(k[i].name, name);
 		fdinfo_kind(s, name, sizeof(name));
 		EXPECT_STREQ(k[i].name, name);
+		close(r);
+		close(s);
+	}
+	close(dev);
+}
+
+/* chan(4): capacity 0 and 1 make the same oneshot, one slot, no wait. */
+TEST(oneshot_capacity_0_and_1_are_the_same)
+{
+	int dev = chan_dev_open(), r, s;
+	struct chan_info info;
+	uint32_t cap;
+	char buf[MSG_MAX];
+
+	ASSERT_LE(0, dev);
+	for (cap = 0; cap <= 1; cap++) {
+		ASSERT_EQ(0, kmake(dev, CHAN_KIND_ONESHOT, 0, cap, 0, &r, &s));
+		ASSERT_EQ(0, chan_info_get(r, &info));
+		EXPECT_EQ(1, info.capacity);
+		set_nonblock(s, 1);
+		/* No receiver waits, yet the send is done at once. */
+		EXPECT_EQ(3, write(s, "one", 3));
+		EXPECT_EQ(-1, write(s, "two", 3));
+		EXPECT_EQ(EALREADY, errno);
+		EXPECT_EQ(3, read(r, buf, sizeof(buf)));
+		EXPECT_EQ(0, read(r, buf, sizeof(buf)));
 		close(r);
 		close(s);
 	}

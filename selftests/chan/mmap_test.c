@@ -207,8 +207,8 @@ TEST_F(mmap, header_describes_the_ring)
 	h->__pad0[0] = 0x1234;
 	EXPECT_EQ(0x1234, self->c.h->__pad0[0]);
 	h->__pad0[0] = 0;
-	EXPECT_EQ(info.map_size, fdinfo_value(self->rfd, "chan-map-size"));
-	EXPECT_EQ(0, fdinfo_value(self->rfd, "chan-rejects"));
+	EXPECT_EQ(info.map_size, fdinfo_value(self->rfd, "chan_map_size"));
+	EXPECT_EQ(0, fdinfo_value(self->rfd, "chan_rejects"));
 }
 
 TEST_F(mmap, endpoints_are_read_write_but_keep_their_roles)
@@ -786,7 +786,7 @@ TEST_F(mmap, invalid_positions_and_lengths_are_rejected)
 	EXPECT_EQ(0, memcmp(buf, "good", 4));
 	ASSERT_EQ(0, chan_info_get(self->rfd, &info));
 	EXPECT_EQ(6, info.rejects);
-	EXPECT_EQ(6, fdinfo_value(self->sfd, "chan-rejects"));
+	EXPECT_EQ(6, fdinfo_value(self->sfd, "chan_rejects"));
 }
 
 struct scribbler {

@@ -303,4 +303,34 @@ TEST_F(names, names_live_in_the_ipc_namespace)
 				     &(int){0}, &(int){0}));
 }
 
+/*
+ * A lookup uses the caller's IPC namespace at the time of the call, not
+ * the one /dev/chan was opened in (chan(4), Names and namespaces).
+ */
+TEST_F(names, an_old_dev_descriptor_looks_up_in_the_callers_namespace)
+{
+	int status, rfd, sfd;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWIPC))
+			_exit(1);
+		/* self->dev was opened in the old namespace. */
+		if (open_name(self->dev, self->name, CHAN_ROLE_RECV, 0) !=
+		    -ENOENT)
+			_exit(2);
+		if (chan_make(self->dev, 0, 0, 2, 8, self->name, 0600, &rfd,
+			      &sfd))
+			_exit(3);
+		if (open_name(self->dev, self->name, CHAN_ROLE_SEND, 0) < 0)
+			_exit(4);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* The child's channel went with its namespace; ours is still here. */
+	EXPECT_LE(0, open_name(self->dev, self->name, CHAN_ROLE_RECV, 0));
+}
+
 TEST_HARNESS_MAIN

@@ -571,10 +571,10 @@ TEST_F(queue, fdinfo_shows_counters)
 {
 	ASSERT_EQ(1, write(self->sfd, "a", 1));
 	ASSERT_EQ(1, write(self->sfd, "b", 1) == 1 || self->cap == 1);
-	EXPECT_EQ(self->cap > 1 ? 2 : 1, fdinfo_value(self->rfd, "chan-sent"));
-	EXPECT_EQ(self->cap, fdinfo_value(self->rfd, "chan-capacity"));
-	EXPECT_EQ(MSG_MAX, fdinfo_value(self->rfd, "chan-msg-max"));
-	EXPECT_EQ(1, fdinfo_value(self->sfd, "chan-senders"));
+	EXPECT_EQ(self->cap > 1 ? 2 : 1, fdinfo_value(self->rfd, "chan_sent"));
+	EXPECT_EQ(self->cap, fdinfo_value(self->rfd, "chan_capacity"));
+	EXPECT_EQ(MSG_MAX, fdinfo_value(self->rfd, "chan_msg_max"));
+	EXPECT_EQ(1, fdinfo_value(self->sfd, "chan_senders"));
 }
 
 TEST_F(queue, bad_read_buffer_is_efault_and_keeps_the_message)

@@ -172,7 +172,7 @@ TEST_F(rr, a_timed_out_call_leaves_nothing_and_a_late_reply_fails)
 	EXPECT_LE(50000000ULL, now_ns() - t0);
 	/* The caller is gone: its request is skipped and counted. */
 	EXPECT_EQ(-EAGAIN, serve_recv(self->rfd, m, buf, 1, 0));
-	EXPECT_EQ(1, fdinfo_value(self->rfd, "chan-cancelled"));
+	EXPECT_EQ(1, fdinfo_value(self->rfd, "chan_cancelled"));
 	EXPECT_EQ(-ENOENT, reply(self->rfd, id, "late", 4));
 }
 
@@ -190,7 +190,7 @@ TEST_F(rr, an_absolute_timeout_is_honoured)
 				   t0, CHAN_CALL_ABSTIME, NULL));
 	/* Both callers have gone: a server sees neither request. */
 	EXPECT_EQ(-EAGAIN, serve_recv(self->rfd, m, buf, 2, 0));
-	EXPECT_EQ(2, fdinfo_value(self->rfd, "chan-cancelled"));
+	EXPECT_EQ(2, fdinfo_value(self->rfd, "chan_cancelled"));
 }
 
 TEST_F(rr, a_reply_longer_than_the_room_is_refused_and_the_call_waits)

@@ -45,6 +45,7 @@
  *	CHAN_IOC_REPLY
  * @CHAN_FEAT_MMAP: %CHAN_MAPPABLE queues, mmap(), CHAN_IOC_WAIT and
  *	CHAN_IOC_WAKE (&struct chan_ring_hdr)
+ * @CHAN_FEAT_LIMITS: CHAN_IOC_LIMITS (&struct chan_limits)
  */
 enum chan_feature {
 	CHAN_FEAT_QUEUE		= 1 << 0,
@@ -57,7 +58,8 @@ enum chan_feature {
 	CHAN_FEAT_RENDEZVOUS	= 1 << 7,
 	CHAN_FEAT_BROADCAST	= 1 << 8,
 	CHAN_FEAT_REQREP	= 1 << 9,
-	CHAN_FEAT_MMAP		= 1 << 10
+	CHAN_FEAT_MMAP		= 1 << 10,
+	CHAN_FEAT_LIMITS	= 1 << 11
 };
 
 /**
@@ -288,7 +290,8 @@ struct chan_unlink {
  * struct chan_info - state and counters of one channel
  * @size: in: sizeof(struct chan_info)
  * @kind: &enum chan_kind
- * @flags: %CHAN_SINGLE_PRODUCER and %CHAN_SINGLE_CONSUMER as created
+ * @flags: %CHAN_SINGLE_PRODUCER, %CHAN_SINGLE_CONSUMER and %CHAN_MAPPABLE as
+ *	created (the other creation flags are the descriptors', not kept)
  * @policy: &enum chan_policy
  * @capacity: ring size in messages (a power of two; 0 for a rendezvous
  *	channel)
@@ -297,8 +300,9 @@ struct chan_unlink {
  * @uid: owner (creator's effective uid, in the caller's user namespace)
  * @gid: group (creator's effective gid, in the caller's user namespace)
  * @role: &enum chan_role of the endpoint asked (0 in a listing)
- * @senders: open send endpoints
- * @receivers: open receive endpoints
+ * @senders: open send endpoints (open file descriptions: dup() and fork()
+ *	add none; a name's own hold is not counted)
+ * @receivers: open receive endpoints, likewise
  * @send_waiters: tasks waiting (spinning or sleeping) in a send
  * @recv_waiters: tasks waiting (spinning or sleeping) in a receive
  * @closed: 1 once the channel is closed for sending
@@ -376,6 +380,52 @@ struct chan_list {
 	__u32 count;
 	__u32 total;
 	__u64 entries;
+};
+
+/**
+ * enum chan_limits_flags - flags of &struct chan_limits
+ * @CHAN_LIMITS_EXEMPT: the caller has %CAP_SYS_RESOURCE in the initial user
+ *	namespace, so no per-user limit refuses its creates; the counts are
+ *	still kept
+ */
+enum chan_limits_flags {
+	CHAN_LIMITS_EXEMPT	= 1 << 0
+};
+
+/**
+ * struct chan_limits - answer of CHAN_IOC_LIMITS: the caller's share of the
+ *	per-user limits
+ * @size: in: sizeof(struct chan_limits)
+ * @flags: out: &enum chan_limits_flags
+ * @channels: out: channels charged to the caller, that is to its user
+ *	namespace and effective uid: every channel it created that still
+ *	exists (open, or kept by its name)
+ * @max_channels: out: the module's max_user_channels
+ * @bytes: out: ring memory of those channels, in bytes
+ * @max_bytes: out: the module's max_user_bytes
+ * @channels_left: out: channels the caller may still create: the least
+ *	room left at any level of its user-namespace chain (a namespace's
+ *	channels are charged to its owner too); 0 means the next create
+ *	fails with %EMFILE because of this limit, not of the file table
+ * @__reserved0: zero
+ * @bytes_left: out: ring memory the caller may still take, likewise; a
+ *	create of a larger ring fails with %ENOMEM
+ * @__reserved: zero
+ *
+ * Like every structure here, reserved words must be zero on the way in
+ * (%EINVAL) and are zero on the way out.
+ */
+struct chan_limits {
+	__u32 size;
+	__u32 flags;
+	__u32 channels;
+	__u32 max_channels;
+	__u64 bytes;
+	__u64 max_bytes;
+	__u32 channels_left;
+	__u32 __reserved0;
+	__u64 bytes_left;
+	__u64 __reserved[2];
 };
 
 /**
@@ -608,6 +658,8 @@ struct chan_wait {
 #define CHAN_CALL_SIZE_VER0	64
 /** define CHAN_WAIT_SIZE_VER0 - smallest &struct chan_wait accepted */
 #define CHAN_WAIT_SIZE_VER0	32
+/** define CHAN_LIMITS_SIZE_VER0 - smallest &struct chan_limits accepted */
+#define CHAN_LIMITS_SIZE_VER0	64
 
 /** define CHAN_IOC_MAGIC - ioctl type byte of chan (free in ioctl-number.rst) */
 #define CHAN_IOC_MAGIC		0xC4
@@ -624,6 +676,8 @@ struct chan_wait {
 #define CHAN_IOC_UNLINK		_IOW(CHAN_IOC_MAGIC, 0x03, struct chan_unlink)
 /** define CHAN_IOC_LIST - list channels (&struct chan_list) */
 #define CHAN_IOC_LIST		_IOWR(CHAN_IOC_MAGIC, 0x04, struct chan_list)
+/** define CHAN_IOC_LIMITS - the caller's use of the per-user limits (&struct chan_limits) */
+#define CHAN_IOC_LIMITS		_IOWR(CHAN_IOC_MAGIC, 0x05, struct chan_limits)
 
 /* ioctls on a channel endpoint */
 
@@ -637,7 +691,9 @@ struct chan_wait {
 /**
  * define CHAN_IOC_LOST - messages the channel discarded (dropped plus
  * overwritten) since this descriptor last asked, as a __u64; on a
- * broadcast receive endpoint, the messages this subscriber missed
+ * broadcast receive endpoint, the messages this subscriber missed.  The
+ * descriptor is the open file description: dup() and fork() share one
+ * count, so each loss is reported once among them.
  */
 #define CHAN_IOC_LOST		_IOR(CHAN_IOC_MAGIC, 0x12, __u64)
 /** define CHAN_IOC_SEND_BATCH - send several messages (&struct chan_batch) */
