@@ -58,6 +58,7 @@ static struct chan_dpoint chan_dpoints[CHAN_DP_NR] = {
 	[CHAN_DP_COUNT]		= { .name = "count" },
 	[CHAN_DP_BCAST_WALK]	= { .name = "bcast_walk" },
 	[CHAN_DP_OVERWRITE]	= { .name = "overwrite" },
+	[CHAN_DP_RELEASE]	= { .name = "release" },
 };
 
 static struct dentry *chan_debug_dir;

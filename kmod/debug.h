@@ -39,6 +39,9 @@
  * @CHAN_DP_BCAST_WALK: a broadcast producer walks the subscribers' cursors
  * @CHAN_DP_OVERWRITE: an overwriting sender made room and is about to
  *	claim a slot again
+ * @CHAN_DP_RELEASE: a closing endpoint has counted its end out and not yet
+ *	dropped its kind's view (a broadcast subscriber's cursor, whose
+ *	going wakes the senders)
  * @CHAN_DP_NR: number of delay points
  */
 enum chan_dp {
@@ -53,6 +56,7 @@ enum chan_dp {
 	CHAN_DP_COUNT,
 	CHAN_DP_BCAST_WALK,
 	CHAN_DP_OVERWRITE,
+	CHAN_DP_RELEASE,
 	CHAN_DP_NR,
 };
 

@@ -199,6 +199,7 @@ static int chan_ep_release(struct inode *inode, struct file *file)
 	 * that finds no subscriber (chan_bcast_reserve()).
 	 */
 	chan_end_put(ch, ep->role);
+	chan_delay(CHAN_DP_RELEASE);
 	if (ep->priv)
 		ch->ops->ep_release(ep);
 	chan_put(ch);

@@ -16,7 +16,7 @@
 
 static const char *const dp_names[] = {
 	"claim", "copy", "pre_sleep", "ready", "close", "claim_recv",
-	"withdraw", "reply", "count", "bcast_walk", "overwrite",
+	"withdraw", "reply", "count", "bcast_walk", "overwrite", "release",
 };
 
 static inline pid_t tid_self(void)

@@ -683,4 +683,52 @@ TEST(s2_a_receiver_faults_in_before_it_claims)
 	close(dev);
 }
 
+/*
+ * B1: the last subscriber of a broadcast channel closes while senders are
+ * blocked on its full ring.  Its end is counted out before its cursor
+ * goes (the going wakes the senders), so every woken sender finds no
+ * receiver and fails with EPIPE; none may find "no subscriber to wait
+ * for" first and report its message sent.  The window between the two
+ * steps is held open for the closing task.  With the two swapped, as
+ * before 296dbe8, this test fails: the senders return 8.
+ */
+TEST(b1_last_subscriber_gone_fails_every_blocked_sender)
+{
+	struct op s[3];
+	int dev, rfd, sfd, k, done;
+
+	if (!dp_have())
+		SKIP(return, "needs a CHAN_DEBUG=y module to hold the window open");
+	dp_reset();
+	dev = chan_dev_open();
+	ASSERT_GE(dev, 0);
+	ASSERT_EQ(chan_make_full(dev, CHAN_KIND_BROADCAST, 0, CHAN_POLICY_BLOCK,
+				 1, 8, NULL, 0, &rfd, &sfd), 0);
+	ASSERT_EQ(write(sfd, "full...", 8), 8);	/* the subscriber lags */
+	memset(s, 0, sizeof(s));
+	for (k = 0; k < 3; k++) {
+		s[k].kind = OP_WRITE;
+		s[k].fd = sfd;
+		s[k].buf = "late...";
+		s[k].len = 8;
+		ASSERT_EQ(op_start(&s[k]), 0);
+	}
+	ASSERT_TRUE(wait_waiters(sfd, 0, 3));
+	ASSERT_EQ(dp_arm("release", 200000, tid_self(), 1), 0);
+	ASSERT_EQ(close(rfd), 0);
+	EXPECT_EQ(dp_hits("release"), 1);
+	done = op_wait(s, 3, 5000);
+	EXPECT_EQ(done, 3);
+	for (k = 0; k < 3; k++) {
+		EXPECT_EQ(s[k].ret, -1) {
+			TH_LOG("sender %d: %zd, not EPIPE", k, s[k].ret);
+		}
+		EXPECT_EQ(s[k].err, EPIPE);
+	}
+	op_join(s, 3);
+	dp_reset();
+	close(sfd);
+	close(dev);
+}
+
 TEST_HARNESS_MAIN
