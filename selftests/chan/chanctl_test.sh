@@ -20,7 +20,7 @@ expect() {	# expect NAME WANT GOT
 q=ctl.$$
 
 echo "TAP version 13"
-echo "1..22"
+echo "1..27"
 "$C" create "$q" -c 4 -m 32 -M 0640; expect "create exits 0" 0 $?
 "$C" create "$q" 2>"$T/ctl.err"; expect "create again exits 1" 1 $?
 expect "create again says why" \
@@ -30,17 +30,22 @@ printf 'three\nfour\n' | "$C" send "$q"
 expect "recv prints each message on a line" \
 	"$(printf 'one\ntwo words\nthree\nfour')" "$("$C" recv "$q")"
 line=$("$C" ls | grep " $q ")
-expect "ls shows name, owner, mode, policy, capacity" \
-	"$q queue 0 0640 block 4 0 4 4" \
-	"$(echo "$line" | awk '{print $2, $3, $4, $5, $6, $7, $8, $9, $10}')"
+expect "ls shows name, kind, owner, group, mode, policy, capacity, counts" \
+	"$q queue root root 0640 block 4 0 4 4 0 0 1 1" \
+	"$(echo "$line" | awk '{$1 = ""; print substr($0, 2)}')"
+expect "ls -n shows owner and group as numbers" "0 0" \
+	"$("$C" ls -n | awk -v n="$q" '$2 == n {print $4, $5}')"
+expect "ls names every column" \
+	"ID NAME KIND OWNER GROUP MODE POLICY CAP DEPTH SENT RECEIVED DROPPED OVERWR SND RCV" \
+	"$("$C" ls | head -n1 | tr -s ' ')"
 "$C" send -x "$q" 00ff41; expect "send -x exits 0" 0 $?
 expect "recv -x prints hex" "00ff41" "$("$C" recv -x "$q")"
 "$C" send "$q" 0123456789012345678901234567890123 2>"$T/ctl.err"
 expect "an oversized message is refused" \
 	"chanctl: cannot send to channel '$q': Message too long" \
 	"$(cat "$T/ctl.err")"
-expect "stat piped prints one header and one row" 2 \
-	"$("$C" stat "$q" -n 1 | wc -l)"
+expect "stat piped prints the ls header and the channel's row, once" \
+	"$("$C" ls | sed -n "1p; / $q /p")" "$("$C" stat "$q" | cat)"
 setpriv --reuid=65534 --regid=65534 --clear-groups "$C" send "$q" x \
 	2>"$T/ctl.err"
 expect "another user is refused with exit 1" 1 $?
@@ -54,7 +59,7 @@ expect "a removed channel is gone" \
 	"$(cat "$T/ctl.err")"
 "$C" create "$q.r" -k rendezvous; expect "create -k rendezvous exits 0" 0 $?
 expect "ls shows a rendezvous channel with capacity 0" "rendezvous 0" \
-	"$("$C" ls | awk -v n="$q.r" '$2 == n {print $3, $7}')"
+	"$("$C" ls | awk -v n="$q.r" '$2 == n {print $3, $8}')"
 "$C" rm "$q.r"
 "$C" create "$q.k" -k bogus 2>"$T/ctl.err"
 expect "an unknown kind exits 2 and says so" \
@@ -66,6 +71,16 @@ expect "a mappable channel carries messages" "$(printf 'mapped\nring')" \
 "$C" rm "$q.m"
 expect "version lists the mmap feature" 1 \
 	"$("$C" version | grep -c '^features:.* mmap')"
+expect "limits tells root it is exempt" 1 \
+	"$("$C" limits | grep -c '^exempt: CAP_SYS_RESOURCE')"
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+nobody "$C" create "$q.n" -M 0644
+expect "another user's channel shows its owner's names" "nobody nogroup" \
+	"$("$C" ls | awk -v n="$q.n" '$2 == n {print $4, $5}')"
+expect "limits counts the caller's own channels" \
+	"channels: 1 of $(cat /sys/module/chan/parameters/max_user_channels), $(($(cat /sys/module/chan/parameters/max_user_channels) - 1)) left" \
+	"$(nobody "$C" limits | head -n1)"
+nobody "$C" rm "$q.n"
 "$C" bogus >/dev/null 2>&1; expect "an unknown command exits 2" 2 $?
 "$C" --help | grep -q '^usage: chanctl'; expect "--help prints usage" 0 $?
 exit $failed

@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,8 @@ static void usage(FILE *f)
 "                  rendezvous, broadcast, reqrep; POLICY: block, fail, drop, overwrite;\n"
 "                  MODE in octal, default 0600; --mmap: a mappable\n"
 "                  single-producer single-consumer queue)\n"
-"  ls              list the channels of this IPC namespace\n"
+"  ls [-n]         list the channels of this IPC namespace (-n: numeric\n"
+"                  owner and group)\n"
 "  stat NAME [-i SECS] [-n COUNT]\n"
 "                  show a channel's counters; refreshes on a terminal\n"
 "  send NAME [-x] [-f FILE] [MSG...]\n"
@@ -41,6 +44,7 @@ static void usage(FILE *f)
 "                  print queued messages, one per line (-w: wait for\n"
 "                  COUNT messages or end of stream; -x: print hex)\n"
 "  rm NAME         remove a channel's name\n"
+"  limits          how much of the per-user limits you use\n"
 "  version         module ABI version and features\n");
 }
 
@@ -221,19 +225,36 @@ static struct chan_info *list_all(uint32_t *n)
 	return e;
 }
 
+static int numeric;	/* ls -n: owner and group as numbers */
+
+/* An owner or group as ls -l shows it: the name, else the number. */
+static const char *id_name(uint32_t id, int group)
+{
+	static char buf[2][16];
+	struct passwd *pw;
+	struct group *gr;
+
+	if (!numeric && !group && (pw = getpwuid(id)))
+		return pw->pw_name;
+	if (!numeric && group && (gr = getgrgid(id)))
+		return gr->gr_name;
+	snprintf(buf[group], sizeof(buf[group]), "%u", id);
+	return buf[group];
+}
+
 static void print_header(void)
 {
-	printf("%-5s %-20s %-10s %-5s %-4s %-9s %6s %6s %10s %10s %8s %8s %4s %4s\n",
-	       "ID", "NAME", "KIND", "UID", "MODE", "POLICY", "CAP", "DEPTH",
-	       "SENT", "RECEIVED", "DROPPED", "OVERWR", "SND", "RCV");
+	printf("%-5s %-20s %-10s %-8s %-8s %-4s %-9s %6s %6s %10s %10s %8s %8s %4s %4s\n",
+	       "ID", "NAME", "KIND", "OWNER", "GROUP", "MODE", "POLICY", "CAP",
+	       "DEPTH", "SENT", "RECEIVED", "DROPPED", "OVERWR", "SND", "RCV");
 }
 
 static void print_row(const struct chan_info *i)
 {
-	printf("%-5llu %-20s %-10s %-5u %04o %-9s %6u %6llu %10llu %10llu %8llu %8llu %4u %4u\n",
+	printf("%-5llu %-20s %-10s %-8s %-8s %04o %-9s %6u %6llu %10llu %10llu %8llu %8llu %4u %4u\n",
 	       (unsigned long long)i->id, i->name[0] ? i->name : "-",
-	       kind_name(i->kind), i->uid, i->mode,
-	       policy_name(i->policy), i->capacity,
+	       kind_name(i->kind), id_name(i->uid, 0), id_name(i->gid, 1),
+	       i->mode, policy_name(i->policy), i->capacity,
 	       (unsigned long long)i->depth, (unsigned long long)i->sent,
 	       (unsigned long long)i->received,
 	       (unsigned long long)i->dropped,
@@ -245,6 +266,12 @@ static int cmd_ls(int argc, char **argv)
 	struct chan_info *e;
 	uint32_t n, k;
 
+	if (argc == 2 && !strcmp(argv[1], "-n")) {
+		numeric = 1;
+	} else if (argc != 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	e = list_all(&n);
 	print_header();
 	for (k = 0; k < n; k++)
@@ -461,6 +488,7 @@ static int cmd_version(int argc, char **argv)
 	static const char *const feat[] = {
 		"queue", "policy", "names", "list", "info", "batch",
 		"oneshot", "rendezvous", "broadcast", "reqrep", "mmap",
+		"limits",
 	};
 	const int nfeat = sizeof(feat) / sizeof(feat[0]);
 	struct chan_version v = { .size = sizeof(v) };
@@ -478,6 +506,28 @@ static int cmd_version(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_limits(int argc, char **argv)
+{
+	struct chan_limits l = { .size = sizeof(l) };
+	int dev;
+
+	if (argc != 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	dev = dev_open();
+	if (ioctl(dev, CHAN_IOC_LIMITS, &l))
+		return die("cannot query the limits", NULL, errno);
+	printf("channels: %u of %u, %u left\n", l.channels, l.max_channels,
+	       l.channels_left);
+	printf("ring memory: %llu of %llu bytes, %llu left\n",
+	       (unsigned long long)l.bytes, (unsigned long long)l.max_bytes,
+	       (unsigned long long)l.bytes_left);
+	if (l.flags & CHAN_LIMITS_EXEMPT)
+		printf("exempt: CAP_SYS_RESOURCE lifts both limits\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -486,7 +536,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "create", cmd_create }, { "ls", cmd_ls }, { "stat", cmd_stat },
 		{ "send", cmd_send }, { "recv", cmd_recv }, { "rm", cmd_rm },
-		{ "version", cmd_version },
+		{ "limits", cmd_limits }, { "version", cmd_version },
 	};
 	unsigned int k;
 
