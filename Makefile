@@ -80,8 +80,11 @@ install: module lib tools
 	install -D -m 0755 $(LIB)/libchan.so.1 \
 		$(DESTDIR)$(PREFIX)/lib/libchan.so.1
 	ln -sf libchan.so.1 $(DESTDIR)$(PREFIX)/lib/libchan.so
-	install -D -m 0644 $(LIB)/libchan.pc \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libchan.pc
+	# Made here, not in lib: the PREFIX of this install, not of the build.
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+		tools/lib/chan/libchan.pc.in \
+		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/libchan.pc
 	install -D -m 0755 $(BUILD)/tools/chanctl $(DESTDIR)$(PREFIX)/bin/chanctl
 	install -D -m 0755 $(BUILD)/tools/chan-pcap \
 		$(DESTDIR)$(PREFIX)/bin/chan-pcap
@@ -90,6 +93,10 @@ install: module lib tools
 		$(DESTDIR)$(PREFIX)/share/man/man3/libchan.3
 	install -D -m 0644 docs/man/chanctl.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/chanctl.8
+	install -D -m 0644 docs/man/chan-pcap.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/chan-pcap.8
+	install -D -m 0644 docs/man/chan-samples.7 \
+		$(DESTDIR)$(PREFIX)/share/man/man7/chan-samples.7
 	install -D -m 0644 tools/udev/60-chan.rules \
 		$(DESTDIR)/etc/udev/rules.d/60-chan.rules
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER) || true

@@ -9,7 +9,9 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 kernels=${CHECK_KERNELS:-debian kasan kcsan}
-pass=0 fail=0 skip=0 bad=0
+pass=0 fail=0 skip=0 bad=0 t0=$SECONDS
+rows=()	# "label|release|passed|failed|skipped" per guest, for the results table
+newest=$(tools/kernels.sh | tail -n1)
 
 if [ "${CHECK_NOLINT:-0}" != 1 ]; then
 	tools/lint.sh || bad=$((bad + 1))
@@ -32,6 +34,7 @@ if [ -z "${CHECK_FILTER:-}" ] || echo ringtest | grep -qE "$CHECK_FILTER"; then
 		fi
 	done
 	echo "[host] ringtest under ThreadSanitizer: $pass passed, $fail failed"
+	ringtest_pass=$pass ringtest_fail=$fail
 fi
 
 # Host checks that print "ok - ..." / "not ok - ..." lines.
@@ -47,6 +50,21 @@ host_tap() {
 	echo "[host] $name: $p passed, $f failed"
 	pass=$((pass + p)) fail=$((fail + f))
 	[ $((p + f)) -gt 0 ] || { echo "[host] $name ran no test"; bad=$((bad + 1)); }
+	host_rows+=("$name $p")
+	host_pass=$((host_pass + p)) host_fail=$((host_fail + f))
+}
+host_rows=() host_pass=0 host_fail=0
+
+# pc_build LABEL CMD...: a libchan program builds with CMD's flags.
+pc_build() {
+	local label=$1 flags
+	shift
+	flags=$("$@") &&
+		printf '%s\n' '#include <libchan.h>' \
+			'int main(void) { struct chan_version v; return chan_version(&v); }' |
+		gcc -x c -o build/pc-test - $flags 2>build/pc-test.log
+	if [ $? -eq 0 ]; then echo "ok - $label: a libchan program builds";
+	else echo "not ok - $label: a libchan program builds"; cat build/pc-test.log; fi
 }
 
 install_check() {
@@ -57,10 +75,23 @@ install_check() {
 		usr/include/libchan.h usr/lib/libchan.a usr/lib/libchan.so.1 \
 		usr/lib/pkgconfig/libchan.pc usr/share/man/man4/chan.4 \
 		usr/share/man/man3/libchan.3 usr/share/man/man8/chanctl.8 \
+		usr/share/man/man8/chan-pcap.8 usr/share/man/man7/chan-samples.7 \
 		etc/udev/rules.d/60-chan.rules; do
 		if [ -e "$d/$f" ]; then echo "ok - make install puts /$f";
 		else echo "not ok - make install puts /$f"; fi
 	done
+	# libchan(3), BUILDING: what pkg-config gives compiles and links.
+	pc_build "installed pkg-config" \
+		env PKG_CONFIG_PATH="$d/usr/lib/pkgconfig" \
+		PKG_CONFIG_SYSROOT_DIR="$d" pkg-config --cflags --libs libchan
+	pc_build "build-tree pkg-config" \
+		env PKG_CONFIG_PATH=build/lib pkg-config --cflags --libs libchan
+	if printf '#include <linux/chan.h>\nint v = CHAN_ABI_VERSION;\n' |
+		gcc -I include -x c -c -o /dev/null - 2>/dev/null; then
+		echo "not ok - -I include (the kernel header) fails, as libchan(3) says"
+	else
+		echo "ok - -I include (the kernel header) fails, as libchan(3) says"
+	fi
 	if ls "$d"/lib/modules/*/extra/chan.ko >/dev/null 2>&1; then
 		echo "ok - make install puts chan.ko under /lib/modules"
 	else
@@ -96,6 +127,34 @@ host_tap man-examples tools/man-examples.sh
 host_tap dkms tools/dkms-check.sh
 host_tap install install_check
 
+# build/check-results.md: this run's table, with the kernel each guest
+# really ran; tools/readme-results.sh puts it into README.md.
+results_table() {
+	local r label rel p f s what
+	what=$(IFS=,; echo "${host_rows[*]}" | sed 's/,/, /g')
+	echo "Run of $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD 2>/dev/null)" \
+		"($(git status --porcelain 2>/dev/null | grep -q . && echo 'with local changes, ')$(( (SECONDS - t0) / 60 )) min $(( (SECONDS - t0) % 60 )) s):" \
+		"**$pass passed, $fail failed, $skip skipped**."
+	echo
+	echo "| where | kernel | passed | failed | skipped |"
+	echo "|---|---|---:|---:|---:|"
+	echo "| host: ringtest under TSan ${ringtest_pass:-0}, $what | $(uname -r) (no module) | $((host_pass + ${ringtest_pass:-0})) | $((host_fail + ${ringtest_fail:-0})) | 0 |"
+	for r in "${rows[@]}"; do
+		IFS='|' read -r label rel p f s <<<"$r"
+		echo "| $(guest_what "$label") | $rel | $p | $f | $s |"
+	done
+}
+
+# What runs in the guest of @label.
+guest_what() {
+	case $1 in
+	debug-kasan) echo "KASAN, lockdep, UBSAN, kmemleak, fault injection, KUnit, delay points" ;;
+	debug-kcsan) echo "KCSAN (strict, weak-memory modelling), delay points" ;;
+	"$newest") echo "Debian kernel, 64- and 32-bit callers" ;;
+	*) echo "Debian kernel, 64-bit callers" ;;
+	esac
+}
+
 # One guest: label, kernel image, module tree ("none": built in), chan.ko,
 # extra kernel command line, "32" to run the 32-bit selftests too.
 guest() {
@@ -123,6 +182,7 @@ guest() {
 	if [ -s "$out/counts" ]; then
 		read -r p f s <"$out/counts"
 		echo "[$label] $p passed, $f failed, $s skipped"
+		rows+=("$label|$(cat "$out/release" 2>/dev/null)|$p|$f|$s")
 		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 	fi
 	if [ $rc -ne 0 ]; then
@@ -135,7 +195,6 @@ for k in $kernels; do
 	case $k in
 	debian)
 		# The 32-bit callers (compat_ioctl) run on the newest only.
-		newest=$(tools/kernels.sh | tail -n1)
 		for rel in $(tools/kernels.sh); do
 			guest "$rel" "/boot/vmlinuz-$rel" "/lib/modules/$rel" \
 				"$top/build/kmod-linux-headers-$rel/kmod/chan.ko" \
@@ -166,5 +225,6 @@ done
 if [ $bad -ne 0 ] && [ $fail -eq 0 ]; then
 	fail=$bad	# a failed guest or lint counts even if no test said so
 fi
+results_table >build/check-results.md
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ] && [ $bad -eq 0 ] && [ $pass -gt 0 ]

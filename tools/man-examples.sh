@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Compile every example in the man pages (between '.\" begin example' and
-# '.\" end example') and check the pages render without warnings.
+# '.\" end example') and every C block of README.md, check the pages render
+# without warnings, and that every make target README names exists.  The
+# shell transcripts run in the guests (selftests/chan/docs_test.sh).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -17,15 +19,41 @@ for page in "$top"/docs/man/*.[1-8]; do
 		on && !/^\.(EX|EE)$/ { gsub(/\\e/, "\\"); gsub(/\\-/, "-"); print > f }
 	' "$page"
 done
+# README's C blocks: whole programs as they are, fragments inside a main().
+awk -v dir="$work" '
+	/^```c$/ { k++; f = dir "/readme-" k ".c"; on = 1; n = 0; next }
+	on && /^```/ {
+		on = 0
+		if (!whole) {
+			print "#include <fcntl.h>\n#include <sys/ioctl.h>\n#include <unistd.h>\n#include <linux/chan.h>\nint main(void)\n{" > f
+		}
+		for (i = 1; i <= n; i++) print line[i] > f
+		if (!whole) print "\treturn 0;\n}" > f
+		whole = 0; next
+	}
+	on { line[++n] = $0; if ($0 ~ /^int main/) whole = 1 }
+' "$top/README.md"
 for src in "$work"/*.c; do
 	[ -f "$src" ] || continue
-	if gcc -Wall -Werror -Wno-unused-result -I"$top/include/uapi" \
+	# A README fragment may leave a result it shows unused.
+	case $src in */readme-*) extra=-Wno-unused-variable ;; *) extra= ;; esac
+	if gcc -Wall -Werror -Wno-unused-result $extra -I"$top/include/uapi" \
 		-I"$top/tools/lib/chan" -o "${src%.c}" "$src" \
 		"$top/tools/lib/chan/libchan.c" 2>"$work/err"; then
 		echo "ok - man example $(basename "$src") compiles"
 	else
 		echo "not ok - man example $(basename "$src") compiles"
 		sed 's/^/# /' "$work/err"
+		rc=1
+	fi
+done
+# Every make target README names exists.
+for t in $(grep -oE '^ +make [a-z][a-z-]*|`make [a-z][a-z-]*' "$top/README.md" |
+	awk '{ print $NF }' | sort -u); do
+	if make -C "$top" -n "$t" >/dev/null 2>&1; then
+		echo "ok - README's make $t exists"
+	else
+		echo "not ok - README's make $t exists"
 		rc=1
 	fi
 done

@@ -11,6 +11,7 @@ filter=${1:-.}
 with32=${2:-}
 mkdir -p "$out/results"
 : >"$out/times"
+uname -r >"$out/release"	# the kernel this guest really ran (README tables)
 pass=0 fail=0 skip=0
 
 run_one() {
