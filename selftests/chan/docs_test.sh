@@ -3,10 +3,11 @@
 # The documentation's transcripts, run: every block of the man pages
 # between '.\" begin transcript NAME' and '.\" end transcript', and every
 # README block after '<!-- transcript NAME -->'.  A line '$ CMD' is a
-# command; the lines after it, up to the next command, are its exact
-# standard output.  The commands of one block run in one shell, in a
-# scratch directory holding links to the sample modules, with the tools
-# on PATH and umask 022; each must succeed.
+# command, a line '> MORE' continues it (a here-document, say); the other
+# lines after it, up to the next command, are its exact standard output.
+# The commands of one block run in one shell, in a scratch directory
+# holding links to the sample modules, with the tools on PATH, the Python
+# binding on PYTHONPATH and umask 022; each must succeed.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 T=${TMPDIR:-/tmp}	# /run/tmp when the project itself lives in /tmp (guest.sh)
 S=$(dirname "${CHAN_KO:?}")/samples
@@ -39,10 +40,13 @@ for t in "$work"/t/*.txt; do
 	mkdir -p "$run"
 	ln -sf "$S"/*.ko "$run/"
 	# The script prints a marker before each command; so does the want.
-	awk '/^\$ / { k++; print "echo \"@@ " k "\""; print substr($0, 3); next }' \
-		"$t" >"$run/script"
-	awk '/^\$ / { k++; print "@@ " k; next } { print }' "$t" >"$run/want"
-	(cd "$run" && umask 022 && PATH=$top/build/tools:$PATH bash -e script \
+	awk '/^\$ / { k++; print "echo \"@@ " k "\""; print substr($0, 3); next }
+		/^> / { print substr($0, 3) }' "$t" >"$run/script"
+	awk '/^\$ / { k++; print "@@ " k; next } /^> / { next } { print }' \
+		"$t" >"$run/want"
+	(cd "$run" && umask 022 && PATH=$top/build/tools:$PATH \
+		PYTHONPATH=$top/tools/bindings/python PYTHONDONTWRITEBYTECODE=1 \
+		bash -e script \
 		>"$run/got" 2>"$run/err")
 	rc=$?
 	n=$((n + 1))

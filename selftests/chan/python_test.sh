@@ -1,0 +1,6 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The Python binding (tools/bindings/python): its unittest suite, as TAP.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+export PYTHONDONTWRITEBYTECODE=1
+exec /usr/bin/python3 "$top/tools/bindings/python/test_chan.py"
