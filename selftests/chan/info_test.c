@@ -120,7 +120,7 @@ FIXTURE_VARIANT_ADD(fdinfo, rendezvous) {
 };
 
 FIXTURE_VARIANT_ADD(fdinfo, broadcast) {
-	.kind = CHAN_KIND_BROADCAST, .policy = CHAN_POLICY_OVERWRITE, .cap = 2,
+	.kind = CHAN_KIND_BROADCAST, .policy = CHAN_POLICY_OVERWRITE, .cap = 4,
 };
 
 FIXTURE_VARIANT_ADD(fdinfo, reqrep) {
@@ -160,8 +160,17 @@ TEST_F(fdinfo, every_line_is_the_chan_info_field_of_that_name)
 	int fds[2] = { self->rfd, self->sfd }, e, k, n;
 	char buf[48];
 
-	/* Something to count: three sends, one receive. */
-	if (variant->kind != CHAN_KIND_RENDEZVOUS) {
+	/* Something to count: three sends, one receive (calls for reqrep). */
+	if (variant->kind == CHAN_KIND_REQREP) {
+		struct chan_call c = {
+			.size = sizeof(c), .req = (uintptr_t)"abc", .req_len = 3,
+			.reply = (uintptr_t)buf, .reply_len = sizeof(buf),
+			.timeout_ns = 1000000,
+		};
+
+		EXPECT_EQ(-1, ioctl(self->sfd, CHAN_IOC_CALL, &c));
+		EXPECT_EQ(ETIMEDOUT, errno);
+	} else if (variant->kind != CHAN_KIND_RENDEZVOUS) {
 		for (k = 0; k < 3; k++)
 			write(self->sfd, "abc", 3);
 		EXPECT_LT(0, read(self->rfd, buf, sizeof(buf)));
