@@ -30,8 +30,8 @@ printf 'three\nfour\n' | "$C" send "$q"
 expect "recv prints each message on a line" \
 	"$(printf 'one\ntwo words\nthree\nfour')" "$("$C" recv "$q")"
 line=$("$C" ls | grep " $q ")
-expect "ls shows name, kind, owner, group, mode, policy, capacity, counts" \
-	"$q queue root root 0640 block 4 0 4 4 0 0 1 1" \
+expect "ls shows name, kind, owner, group, mode, policy, counts; no endpoint open" \
+	"$q queue root root 0640 block 4 0 4 4 0 0 0 0" \
 	"$(echo "$line" | awk '{$1 = ""; print substr($0, 2)}')"
 expect "ls -n shows owner and group as numbers" "0 0" \
 	"$("$C" ls -n | awk -v n="$q" '$2 == n {print $4, $5}')"

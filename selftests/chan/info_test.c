@@ -186,8 +186,8 @@ TEST_F(fdinfo, every_line_is_the_chan_info_field_of_that_name)
 		}
 	}
 	/* And the values are the ones this channel must have. */
-	EXPECT_EQ(variant->named ? 0640 : 0,
-		  fdinfo_value(self->rfd, "chan_mode"));
+	/* Kept for every channel; only a name makes it matter. */
+	EXPECT_EQ(0640, fdinfo_value(self->rfd, "chan_mode"));
 	EXPECT_EQ(48, fdinfo_value(self->sfd, "chan_msg_max"));
 	EXPECT_EQ(1, fdinfo_value(self->sfd, "chan_senders"));
 	EXPECT_EQ(1, fdinfo_value(self->sfd, "chan_receivers"));
@@ -355,6 +355,8 @@ TEST(limits_check_their_argument)
 	((struct chan_limits *)big)->size = sizeof(big);
 	EXPECT_EQ(0, ioctl(dev, CHAN_IOC_LIMITS, big));
 	EXPECT_EQ(CHAN_LIMITS_SIZE_VER0, ((struct chan_limits *)big)->size);
+	/* The kernel wrote its own size back: ask with the longer one again. */
+	((struct chan_limits *)big)->size = sizeof(big);
 	big[sizeof(big) - 1] = 1;
 	EXPECT_EQ(-1, ioctl(dev, CHAN_IOC_LIMITS, big));
 	EXPECT_EQ(E2BIG, errno);
