@@ -169,6 +169,36 @@ static inline void pattern(char *buf, size_t len, unsigned int i)
 		memcpy(buf, &i, sizeof(i));
 }
 
+/* A module parameter of chan as a number; 0 if it cannot be read. */
+static inline unsigned long chan_param_get(const char *name)
+{
+	char path[128];
+	unsigned long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/chan/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%lu", &v) != 1)
+		v = 0;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Set a module parameter of chan; 0 or -1. */
+static inline int chan_param_set(const char *name, unsigned long v)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/chan/parameters/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%lu\n", v);
+	return fclose(f);
+}
+
 /* Read one line of /proc/self/fdinfo/@fd that starts with @key. */
 static inline long long fdinfo_value(int fd, const char *key)
 {

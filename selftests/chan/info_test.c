@@ -251,19 +251,6 @@ static int limits_get(int dev, struct chan_limits *l)
 	return ioctl(dev, CHAN_IOC_LIMITS, l) ? -errno : 0;
 }
 
-static int param_set(const char *name, unsigned long v)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/module/chan/parameters/%s", name);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "%lu\n", v);
-	return fclose(f);
-}
-
 /* In a child as nobody: the counts follow creates, closes and names. */
 static int limits_as_nobody(const char *unused)
 {
@@ -299,19 +286,13 @@ static int limits_as_nobody(const char *unused)
 
 TEST(limits_report_the_callers_use)
 {
-	unsigned long chans = 0, bytes = 0;
+	unsigned long chans = chan_param_get("max_user_channels");
+	unsigned long bytes = chan_param_get("max_user_bytes");
 	struct chan_limits l;
 	int dev = chan_dev_open();
-	FILE *f;
 
-	f = fopen("/sys/module/chan/parameters/max_user_channels", "r");
-	ASSERT_NE(NULL, f);
-	ASSERT_EQ(1, fscanf(f, "%lu", &chans));
-	fclose(f);
-	f = fopen("/sys/module/chan/parameters/max_user_bytes", "r");
-	ASSERT_NE(NULL, f);
-	ASSERT_EQ(1, fscanf(f, "%lu", &bytes));
-	fclose(f);
+	ASSERT_NE(0, chans);
+	ASSERT_NE(0, bytes);
 
 	/* root: exempt, and told so. */
 	ASSERT_EQ(0, limits_get(dev, &l));
@@ -319,11 +300,11 @@ TEST(limits_report_the_callers_use)
 	EXPECT_EQ(chans, l.max_channels);
 	EXPECT_EQ(bytes, l.max_bytes);
 
-	ASSERT_EQ(0, param_set("max_user_channels", 3));
-	ASSERT_EQ(0, param_set("max_user_bytes", 1 << 20));
+	ASSERT_EQ(0, chan_param_set("max_user_channels", 3));
+	ASSERT_EQ(0, chan_param_set("max_user_bytes", 1 << 20));
 	EXPECT_EQ(0, as_user(NOBODY, NOBODY, limits_as_nobody, NULL));
-	param_set("max_user_channels", chans);
-	param_set("max_user_bytes", bytes);
+	chan_param_set("max_user_channels", chans);
+	chan_param_set("max_user_bytes", bytes);
 	close(dev);
 }
 

@@ -11,34 +11,6 @@
 
 #define NOBODY	65534
 
-static unsigned long param_get(const char *name)
-{
-	char path[128];
-	unsigned long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/module/chan/parameters/%s", name);
-	f = fopen(path, "r");
-	if (!f || fscanf(f, "%lu", &v) != 1)
-		v = 0;
-	if (f)
-		fclose(f);
-	return v;
-}
-
-static int param_set(const char *name, unsigned long v)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/module/chan/parameters/%s", name);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "%lu\n", v);
-	return fclose(f);
-}
-
 static int drop_privileges(void)
 {
 	return setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
@@ -51,16 +23,16 @@ FIXTURE(limits) {
 
 FIXTURE_SETUP(limits)
 {
-	self->chans = param_get("max_user_channels");
-	self->bytes = param_get("max_user_bytes");
+	self->chans = chan_param_get("max_user_channels");
+	self->bytes = chan_param_get("max_user_bytes");
 	ASSERT_NE(0, self->chans);
 	ASSERT_NE(0, self->bytes);
 }
 
 FIXTURE_TEARDOWN(limits)
 {
-	param_set("max_user_channels", self->chans);
-	param_set("max_user_bytes", self->bytes);
+	chan_param_set("max_user_channels", self->chans);
+	chan_param_set("max_user_bytes", self->bytes);
 }
 
 TEST_F(limits, channel_count_limit_is_emfile_and_frees_on_close)
@@ -68,7 +40,7 @@ TEST_F(limits, channel_count_limit_is_emfile_and_frees_on_close)
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, param_set("max_user_channels", 4));
+	ASSERT_EQ(0, chan_param_set("max_user_channels", 4));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -102,7 +74,7 @@ TEST_F(limits, root_is_not_limited)
 {
 	int dev = chan_dev_open(), rfd[8], sfd[8], k;
 
-	ASSERT_EQ(0, param_set("max_user_channels", 2));
+	ASSERT_EQ(0, chan_param_set("max_user_channels", 2));
 	for (k = 0; k < 8; k++)
 		ASSERT_EQ(0, chan_make(dev, 0, 0, 1, 8, NULL, 0, &rfd[k],
 				       &sfd[k]));
@@ -117,7 +89,7 @@ TEST_F(limits, ring_memory_limit_is_enomem)
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, param_set("max_user_bytes", 1 << 20));
+	ASSERT_EQ(0, chan_param_set("max_user_bytes", 1 << 20));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
