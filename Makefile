@@ -25,13 +25,16 @@ KSFT_HDRS	:= $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
 UAPI		:= $(TOP)/include/uapi/linux/chan.h
 TEST_SRCS	:= $(wildcard selftests/chan/*.c)
 TEST_BINS	:= $(patsubst selftests/chan/%.c,$(BUILD)/selftests/%,$(TEST_SRCS))
-TEST_BINS32	:= $(patsubst selftests/chan/%.c,$(BUILD)/selftests32/%,$(TEST_SRCS))
+# io_uring's library is 64-bit only here (liburing-dev, no multilib).
+TEST_BINS32	:= $(patsubst selftests/chan/%.c,$(BUILD)/selftests32/%,\
+		   $(filter-out selftests/chan/uring_test.c,$(TEST_SRCS)))
 TEST_CFLAGS	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered -D_GNU_SOURCE \
 		   -I$(TOP)/include/uapi -I$(BUILD)/ksft -I$(TOP)/selftests/chan \
 		   -I$(TOP)/tools/lib/chan
 LIBCHAN_SRC	:= tools/lib/chan/libchan.c tools/lib/chan/libchan.h
 # Selftests that exercise libchan link its source in.
-test_extra	= $(if $(findstring libchan,$@),tools/lib/chan/libchan.c)
+test_extra	= $(if $(findstring libchan,$@),tools/lib/chan/libchan.c) \
+		  $(if $(findstring uring,$@),-luring)
 TEST_LDLIBS	:= -pthread -lrt
 
 .PHONY: all deps module modules selftests tools lib bench langbench profile ringbench check lint demo \

@@ -47,9 +47,15 @@ static ssize_t chan_ep_write_iter(struct kiocb *iocb, struct iov_iter *from)
 
 	if (ep->role != CHAN_ROLE_SEND)
 		return -EBADF;
-	/* Even a non-blocking handoff send waits for its receiver. */
+	/*
+	 * Even a non-blocking handoff send waits for its receiver, so one
+	 * that must not sleep (io_uring's first try) cannot start.  But a
+	 * send that would fail fails now: io_uring would otherwise hand it
+	 * to a worker thread only to learn EPIPE there.
+	 */
 	if ((iocb->ki_flags & IOCB_NOWAIT) &&
-	    (ep->ch->ops->flags & CHAN_KF_HANDOFF))
+	    (ep->ch->ops->flags & CHAN_KF_HANDOFF) &&
+	    !chan_send_broken(ep->ch))
 		return -EAGAIN;
 
 	return chan_send_iter(ep->ch, from, &timeout);

@@ -109,9 +109,11 @@ static bool chan_withdraw(struct chan *ch, u32 pos)
 /*
  * Hand one message to a receiver.  *@timeout 0 sends only to a receiver
  * already waiting, and then waits up to CHAN_RENDEZVOUS_HANDOFF_MS for it
- * (so it may sleep even then).  Returns @len once a receiver took the
- * message; -EAGAIN, -ETIMEDOUT, -ERESTARTSYS or -EPIPE with the message
- * withdrawn; or an errno of chan_queue_send() with nothing sent.
+ * (so it may sleep even then); without one it fails -EAGAIN, or -EPIPE
+ * when no receiver is left or the channel is closed for sending.  Returns
+ * @len once a receiver took the message; -EAGAIN, -ETIMEDOUT, -ERESTARTSYS
+ * or -EPIPE with the message withdrawn; or an errno of chan_queue_send()
+ * with nothing sent.
  */
 static ssize_t chan_rendezvous_send(struct chan *ch, struct iov_iter *from,
 				    size_t len, long *timeout)
@@ -122,8 +124,9 @@ static ssize_t chan_rendezvous_send(struct chan *ch, struct iov_iter *from,
 	int err;
 	u32 pos;
 
+	/* No one to take it now; with no receiver at all, not ever. */
 	if (nonblock && !atomic_read(&ch->recv_waiters))
-		return -EAGAIN;
+		return chan_send_broken(ch) ? -EPIPE : -EAGAIN;
 	ret = chan_xfer_send(ch, from, len, timeout, &pos, NULL);
 	if (ret < 0)
 		return ret;

@@ -10,7 +10,7 @@ PKGS=(
 	cpio busybox-static qemu-system-x86 sparse python3 perl
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
-	xz-utils gcc-multilib stress-ng tshark gnuplot-nox iproute2 procps xxd
+	xz-utils gcc-multilib liburing-dev stress-ng tshark gnuplot-nox iproute2 procps xxd
 	util-linux dkms man-db spin pkg-config
 )
 

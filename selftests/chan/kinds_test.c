@@ -527,6 +527,27 @@ TEST_F(rdv, the_last_receiver_closing_fails_a_waiting_send)
 	EXPECT_EQ(EPIPE, w.err);
 }
 
+/* Nothing can ever take it: EPIPE, not "try again", blocking or not. */
+TEST_F(rdv, nonblocking_send_without_receivers_or_after_close_fails_epipe)
+{
+	int rfd, sfd;
+
+	set_nonblock(self->sfd, 1);
+	ASSERT_EQ(0, ioctl(self->sfd, CHAN_IOC_CLOSE));
+	EXPECT_EQ(-1, write(self->sfd, "x", 1));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(-EPIPE, send_timeout(self->sfd, "x", 1, 0));
+
+	ASSERT_EQ(0, kmake(self->dev, CHAN_KIND_RENDEZVOUS, variant->flags, 0,
+			   0, &rfd, &sfd));
+	close(rfd);
+	set_nonblock(sfd, 1);
+	EXPECT_EQ(-1, write(sfd, "x", 1));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(-EPIPE, send_timeout(sfd, "x", 1, 0));
+	close(sfd);
+}
+
 TEST_F(rdv, close_after_a_handoff_gives_end_of_stream)
 {
 	struct io w = { .fd = self->sfd, .len = 2 };
