@@ -127,7 +127,7 @@ tools: $(BUILD)/tools/chanctl $(BUILD)/tools/chan-pcap $(BUILD)/tools/chanbench 
 $(BUILD)/tools/chanbench: tools/chanbench/chanbench.c $(LIBCHAN_SRC) $(UAPI)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOL_CFLAGS) -Itools/lib/chan -o $@ $< tools/lib/chan/libchan.c \
-		-lrt -pthread
+		-luring -lrt -pthread
 
 $(BUILD)/tools/chan-pcap: tools/chan-pcap/chan-pcap.c kmod/samples/chan_nftap.h $(UAPI)
 	@mkdir -p $(dir $@)

@@ -24,6 +24,9 @@
  *      object and per object holding one 64-byte message, for 1000 chan
  *      queues, pipes, eventfd pairs and AF_UNIX SOCK_SEQPACKET pairs; a
  *      table of its own
+ *   B10 io_uring: the consumer of B2 submits 64 IORING_OP_READs of one
+ *      message at a time, against CHAN_IOC_RECV_BATCH of 64 and against a
+ *      pipe read the same way
  *
  * chan runs in each of its modes: read()/write(), the batched ioctls, and
  * libchan over a mapped ring (CHAN_MAPPABLE).  Producers and consumers are
@@ -34,7 +37,7 @@
  *   chanbench [--quick] [--scale N] [--json FILE] [--b8 NAME --b8-cmd CMD]
  *             [--only B0,B1,...] [--transport T] [--ext CMD]...
  *
- * --only runs just the scenarios named (B0 to B9, comma-separated);
+ * --only runs just the scenarios named (B0 to B10, comma-separated);
  * --transport just the rows of B1 to B7 of one transport (chan,
  * chan-mmap, pipe, unix-seqpacket, posix-mq, eventfd, shm), for a
  * profile of it (tools/profile.sh).
@@ -67,6 +70,7 @@
 #include <unistd.h>
 
 #include <linux/chan.h>
+#include <liburing.h>
 
 #include "libchan.h"
 
@@ -578,6 +582,112 @@ static void stream_batched(unsigned int size, unsigned int batch, int mapped)
 		(cpu_ns() - c0) / n, 0, 0, 0);
 	rows[nrows - 1].mode = mapped ? "mmap" : "batched ioctl";
 	rows[nrows - 1].batch = batch;
+	link_free(&l);
+}
+
+/*
+ * B10: B2 received 64 messages at a time through io_uring - 64
+ * IORING_OP_READs of one message each per io_uring_submit_and_wait() -
+ * against CHAN_IOC_RECV_BATCH of 64 (@uring 0) and against a pipe read
+ * the io_uring way.  The producer sends 64 per call: CHAN_IOC_SEND_BATCH,
+ * or one 4 KiB write to the pipe (atomic, so every read gets 64 bytes).
+ */
+#define B10_BATCH	64
+
+static void b10_produce(struct link *l, long n)
+{
+	static char buf[B10_BATCH * 64];
+	struct chan_msg m[B10_BATCH];
+	struct chan_batch b = {
+		.size = sizeof(b), .msgs = (uintptr_t)m,
+		.timeout_ns = CHAN_TIMEOUT_INFINITE,
+	};
+	long i = 0;
+	int k, r;
+
+	for (k = 0; k < B10_BATCH; k++)
+		m[k] = (struct chan_msg){ .buf = (uintptr_t)&buf[k * 64],
+					  .len = 64 };
+	while (i < n) {
+		b.count = n - i < B10_BATCH ? n - i : B10_BATCH;
+		if (l->t == T_CHAN)
+			r = ioctl(l->sfd, CHAN_IOC_SEND_BATCH, &b);
+		else
+			r = write(l->sfd, buf, b.count * 64) / 64;
+		if (r <= 0)
+			die("B10 send");
+		i += r;
+	}
+}
+
+/* One round of @want io_uring reads of a message each; how many came. */
+static int b10_uring_round(struct io_uring *ring, int fd, int want)
+{
+	static char bufs[B10_BATCH][64];
+	struct io_uring_cqe *cqe;
+	int k, got = 0;
+
+	for (k = 0; k < want; k++)
+		io_uring_prep_read(io_uring_get_sqe(ring), fd, bufs[k], 64, -1);
+	if (io_uring_submit_and_wait(ring, want) < want)
+		die("B10 io_uring_submit_and_wait");
+	for (k = 0; k < want; k++) {
+		if (io_uring_wait_cqe(ring, &cqe))
+			die("B10 io_uring_wait_cqe");
+		if (cqe->res != 64) {
+			errno = cqe->res < 0 ? -cqe->res : EPROTO;
+			die("B10 io_uring read");
+		}
+		got++;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	return got;
+}
+
+static void b10(enum transport t, int uring)
+{
+	long n = (quick ? 20000 : 200000) * scale, i = 0;
+	struct link l = link_new(t, 64, 1);
+	struct chan_msg m[B10_BATCH];
+	static char bufs[B10_BATCH][64];
+	struct chan_batch b = {
+		.size = sizeof(b), .msgs = (uintptr_t)m,
+		.timeout_ns = CHAN_TIMEOUT_INFINITE,
+	};
+	struct io_uring ring;
+	double c0 = cpu_ns();
+	uint64_t t0 = now_ns();
+	pid_t pid;
+	int k, r;
+
+	if (uring && io_uring_queue_init(B10_BATCH, &ring, 0))
+		die("B10 io_uring_queue_init");
+	pid = fork();
+	if (pid == 0) {
+		b10_produce(&l, n);
+		_exit(0);
+	}
+	while (i < n) {
+		b.count = n - i < B10_BATCH ? n - i : B10_BATCH;
+		if (uring) {
+			r = b10_uring_round(&ring, l.rfd, b.count);
+		} else {
+			for (k = 0; k < B10_BATCH; k++)
+				m[k] = (struct chan_msg){
+					.buf = (uintptr_t)bufs[k], .len = 64 };
+			r = ioctl(l.rfd, CHAN_IOC_RECV_BATCH, &b);
+		}
+		if (r <= 0)
+			die("B10 receive");
+		i += r;
+	}
+	t0 = now_ns() - t0;
+	waitpid(pid, NULL, 0);
+	add_row("B10", t, 64, 1, n * 1e9 / t0, (cpu_ns() - c0) / n, 0, 0, 0);
+	rows[nrows - 1].mode = uring ? "io_uring 64 reads" : "batched ioctl";
+	rows[nrows - 1].batch = B10_BATCH;
+	if (uring)
+		io_uring_queue_exit(&ring);
 	link_free(&l);
 }
 
@@ -1464,6 +1574,12 @@ int main(int argc, char **argv)
 		}
 	if (b8name && b8cmd && wanted("B8"))
 		b8(b8name, b8cmd);
+	if (wanted("B10") && (!only_t || twanted(T_CHAN))) {
+		b10(T_CHAN, 0);
+		b10(T_CHAN, 1);
+	}
+	if (wanted("B10") && (!only_t || twanted(T_PIPE)))
+		b10(T_PIPE, 1);
 	if (isatty(2))
 		fprintf(stderr, "\n");
 	for (i = 0; i < next_cmd; i++)
