@@ -7,6 +7,7 @@
 #   make check      lint, build everything, run all tests in QEMU guests
 #   make demo       boot a guest and show channels at work
 #   make lint       checkpatch, sparse, kernel-doc, uapi header checks
+#   make bindings   the Go and Rust bindings, their tests and examples
 #   make bench      chanbench in a guest, with Go's and Rust's channels
 #   make profile    perf profiles of chanbench scenarios in a guest
 #
@@ -37,7 +38,7 @@ test_extra	= $(if $(findstring libchan,$@),tools/lib/chan/libchan.c) \
 		  $(if $(findstring uring,$@),-luring)
 TEST_LDLIBS	:= -pthread -lrt
 
-.PHONY: all deps module modules selftests tools lib bench langbench profile ringbench check lint demo \
+.PHONY: all deps module modules selftests tools lib bindings bench langbench profile ringbench check lint demo \
 	install dkms-install dkms-check clean FORCE
 
 VERSION		:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -167,6 +168,17 @@ $(BUILD)/tools/rustchan: tools/chanbench/lang/rustchan.rs
 
 profile: FORCE
 	$(TOP)/tools/profile.sh
+
+# The Go and Rust bindings, their tests and examples, and the C side of the
+# cross-language tests (selftests/chan/lang_test.sh), all offline: Go's
+# standard library, Rust's std and Debian's packaged crates.
+bindings: $(BUILD)/lang/c_produce FORCE
+	$(TOP)/tools/bindings/go/build.sh $(BUILD)/bindings/go
+	$(TOP)/tools/bindings/rust/build.sh $(BUILD)/bindings/rust
+
+$(BUILD)/lang/c_produce: selftests/chan/lang/c_produce.c $(UAPI)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -o $@ $<
 
 ringbench: $(BUILD)/tools/ringtest
 	$(BUILD)/tools/ringtest bench

@@ -16,7 +16,7 @@ newest=$(tools/kernels.sh | tail -n1)
 if [ "${CHECK_NOLINT:-0}" != 1 ]; then
 	tools/lint.sh || bad=$((bad + 1))
 fi
-make -s modules selftests tools lib || { echo "0 passed, 1 failed"; exit 1; }
+make -s modules selftests tools lib bindings || { echo "0 passed, 1 failed"; exit 1; }
 
 # The ring core on the host's real cores, under ThreadSanitizer.
 if [ -z "${CHECK_FILTER:-}" ] || echo ringtest | grep -qE "$CHECK_FILTER"; then

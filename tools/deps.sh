@@ -12,11 +12,18 @@ PKGS=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 	xz-utils gcc-multilib liburing-dev stress-ng tshark gnuplot-nox iproute2 procps xxd
 	util-linux dkms man-db spin pkg-config
+	golang-go librust-tokio-dev librust-libc-dev jq
 )
 
-# make bench also compares chan with Go's channels and profiles with perf.
+# The Rust binding builds with the machine's cargo (rustup's, if any),
+# else Debian's; its tokio feature takes Debian's packaged crates.
+if ! command -v cargo >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo" ]; then
+	PKGS+=(cargo)
+fi
+
+# make bench also profiles with perf.
 if [ "${1:-}" = bench ]; then
-	PKGS+=(golang-go linux-perf)
+	PKGS+=(linux-perf)
 fi
 
 missing=()

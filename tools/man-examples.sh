@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compile every example in the man pages (between '.\" begin example' and
-# '.\" end example') and every C block of README.md, check the pages render
+# '.\" end example') and every C block of README.md, check that README's
+# copies of the binding examples are the files, that the pages render
 # without warnings, and that every make target README names exists.  The
 # shell transcripts run in the guests (selftests/chan/docs_test.sh).
 set -uo pipefail
@@ -39,11 +40,37 @@ for src in "$work"/*.c; do
 	case $src in */readme-*) extra=-Wno-unused-variable ;; *) extra= ;; esac
 	if gcc -Wall -Werror -Wno-unused-result $extra -I"$top/include/uapi" \
 		-I"$top/tools/lib/chan" -o "${src%.c}" "$src" \
-		"$top/tools/lib/chan/libchan.c" 2>"$work/err"; then
+		"$top/tools/lib/chan/libchan.c" -luring 2>"$work/err"; then
 		echo "ok - man example $(basename "$src") compiles"
+		# "// example: NAME" first: kept as build/readme/NAME, for
+		# README's transcripts to run in the guests.
+		name=$(sed -n '1s|^// example: \([a-z0-9-]*\)$|\1|p' "$src")
+		if [ -n "$name" ]; then
+			mkdir -p "$top/build/readme"
+			cp "${src%.c}" "$top/build/readme/$name"
+		fi
 	else
 		echo "not ok - man example $(basename "$src") compiles"
 		sed 's/^/# /' "$work/err"
+		rc=1
+	fi
+done
+# A README block after "<!-- file PATH -->" is PATH, verbatim (the Go and
+# Rust examples, which make bindings builds and the guests run).
+awk -v dir="$work" '
+	/^<!-- file / { path = $3; want = 1; next }
+	want && /^```/ { on = 1; want = 0; k++; f = dir "/block-" k;
+		print path > (f ".path"); printf "" > f; next }
+	on && /^```/ { on = 0; next }
+	on { print > f }' "$top/README.md"
+for f in "$work"/block-*.path; do
+	[ -f "$f" ] || continue
+	path=$(cat "$f")
+	if cmp -s "${f%.path}" "$top/$path"; then
+		echo "ok - README's copy of $path is the file"
+	else
+		echo "not ok - README's copy of $path is the file"
+		diff "${f%.path}" "$top/$path" | sed 's/^/# /'
 		rc=1
 	fi
 done

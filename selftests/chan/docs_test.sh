@@ -6,8 +6,8 @@
 # command, a line '> MORE' continues it (a here-document, say); the other
 # lines after it, up to the next command, are its exact standard output.
 # The commands of one block run in one shell, in a scratch directory
-# holding links to the sample modules, with the tools on PATH, the Python
-# binding on PYTHONPATH and umask 022; each must succeed.
+# holding links to the sample modules and to build/, with the tools on
+# PATH, the Python binding on PYTHONPATH and umask 022; each must succeed.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 T=${TMPDIR:-/tmp}	# /run/tmp when the project itself lives in /tmp (guest.sh)
 S=$(dirname "${CHAN_KO:?}")/samples
@@ -39,6 +39,7 @@ for t in "$work"/t/*.txt; do
 	run=$work/run.$name
 	mkdir -p "$run"
 	ln -sf "$S"/*.ko "$run/"
+	ln -s "$top/build" "$run/build"	# README's build/bindings/..., build/readme/...
 	# The script prints a marker before each command; so does the want.
 	awk '/^\$ / { k++; print "echo \"@@ " k "\""; print substr($0, 3); next }
 		/^> / { print substr($0, 3) }' "$t" >"$run/script"
