@@ -37,6 +37,33 @@ TEST(round_trip_and_errors_as_negative_errno)
 	close(p.send_fd);
 }
 
+/* chan_limits() counts this caller's channels and ring memory. */
+TEST(limits_follow_creates_and_closes)
+{
+	struct chan_opts o = { .capacity = 4, .msg_max = 64 };
+	struct chan_limits before, during, after;
+	struct chan_pair p;
+
+	ASSERT_EQ(0, chan_limits(&before));
+	EXPECT_EQ(CHAN_LIMITS_SIZE_VER0, before.size);
+	ASSERT_EQ(0, chan_new(&o, &p));
+	ASSERT_EQ(0, chan_limits(&during));
+	EXPECT_EQ(before.channels + 1, during.channels);
+	EXPECT_LT(before.bytes, during.bytes);
+	EXPECT_EQ(before.max_channels, during.max_channels);
+	close(p.recv_fd);
+	close(p.send_fd);
+	/* The channel is freed after the last close, maybe a little later. */
+	for (int i = 0; i < 1000; i++) {
+		ASSERT_EQ(0, chan_limits(&after));
+		if (after.channels == before.channels)
+			break;
+		usleep(1000);
+	}
+	EXPECT_EQ(before.channels, after.channels);
+	EXPECT_EQ(before.bytes, after.bytes);
+}
+
 TEST(names_open_and_unlink)
 {
 	struct chan_opts o = { .name = "libchan.test", .mode = 0600 };

@@ -314,6 +314,19 @@ int chan_version(struct chan_version *v)
 	return ret;
 }
 
+int chan_limits(struct chan_limits *l)
+{
+	int dev = dev_open(), ret;
+
+	if (dev < 0)
+		return dev;
+	memset(l, 0, sizeof(*l));
+	l->size = sizeof(*l);
+	ret = ioctl(dev, CHAN_IOC_LIMITS, l) ? -errno : 0;
+	close(dev);
+	return ret;
+}
+
 int chan_new(const struct chan_opts *o, struct chan_pair *out)
 {
 	static const struct chan_opts defaults;

@@ -57,6 +57,8 @@ int chan_unlink(const char *name);
 /* A new subscriber of a broadcast channel: a receive fd, or -errno. */
 int chan_subscribe(int recv_fd, int flags);
 int chan_version(struct chan_version *v);
+/* The caller's use of the per-user limits (CHAN_IOC_LIMITS): 0 or -errno. */
+int chan_limits(struct chan_limits *l);
 /* Unmap a mapped ring (if any) and close the descriptor. */
 int chan_close(int fd);
 /* 1 if chan_send()/chan_recv() on @fd go through a mapped ring. */
