@@ -89,26 +89,37 @@ static struct chan_user *chan_user_get_locked(struct user_namespace *ns,
 	return u;
 }
 
-/* Would one more channel of @bytes stay within every level's limits? */
-static bool chan_user_fits(const struct chan_user *u, u64 bytes)
+/*
+ * The least room over @u and every level above it: how many channels and
+ * bytes more each level takes (0 where one is at or over its limit, as
+ * after the limits were lowered).  Creating and reporting share it.
+ */
+static void chan_user_room(const struct chan_user *u, u32 max, u64 limit,
+			   u32 *channels, u64 *bytes)
 {
-	u64 limit = READ_ONCE(chan_max_user_bytes);
-	u32 max = READ_ONCE(chan_max_user_channels);
-
-	for (; u; u = u->parent)
-		if (u->channels >= max || u->bytes > limit ||
-		    bytes > limit - u->bytes)
-			return false;
-	return true;
+	*channels = max;
+	*bytes = limit;
+	for (; u; u = u->parent) {
+		*channels = min(*channels, max - min(max, u->channels));
+		*bytes = min(*bytes, limit - min(limit, u->bytes));
+	}
 }
 
-/* Which limit refuses: -EMFILE for the count, -ENOMEM for memory. */
-static int chan_user_refusal(const struct chan_user *u)
+/*
+ * Which limit refuses one more channel of @bytes (never 0): -EMFILE for
+ * the count, -ENOMEM for memory; 0 if every level has room.
+ */
+static int chan_user_refusal(const struct chan_user *u, u64 bytes)
 {
-	for (; u; u = u->parent)
-		if (u->channels >= READ_ONCE(chan_max_user_channels))
-			return -EMFILE;
-	return -ENOMEM;
+	u32 channels_left;
+	u64 bytes_left;
+
+	chan_user_room(u, READ_ONCE(chan_max_user_channels),
+		       READ_ONCE(chan_max_user_bytes), &channels_left,
+		       &bytes_left);
+	if (!channels_left)
+		return -EMFILE;
+	return bytes > bytes_left ? -ENOMEM : 0;
 }
 
 /**
@@ -132,11 +143,13 @@ int chan_user_charge(u64 bytes, struct chan_user **out)
 		ret = -ENOMEM;
 		goto unlock;
 	}
-	if (!chan_user_fits(u, bytes) && !capable(CAP_SYS_RESOURCE)) {
-		ret = chan_user_refusal(u);
+	/* capable() only when a limit refuses: an audited use of it. */
+	ret = chan_user_refusal(u, bytes);
+	if (ret && !capable(CAP_SYS_RESOURCE)) {
 		chan_user_put_locked(u);
 		goto unlock;
 	}
+	ret = 0;
 	for (l = u; l; l = l->parent) {
 		l->channels++;
 		l->bytes += bytes;
@@ -170,23 +183,14 @@ void chan_user_uncharge(struct chan_user *u, u64 bytes)
 /* The caller's own level into @l, and the least room over every level. */
 static void chan_user_fill(const struct chan_user *u, struct chan_limits *l)
 {
-	u64 limit = READ_ONCE(chan_max_user_bytes);
-	u32 max = READ_ONCE(chan_max_user_channels);
-
-	l->max_channels = max;
-	l->max_bytes = limit;
-	l->channels_left = max;
-	l->bytes_left = limit;
-	if (!u)
-		return;
-	l->channels = u->channels;
-	l->bytes = u->bytes;
-	for (; u; u = u->parent) {
-		l->channels_left = min(l->channels_left,
-				       max - min(max, u->channels));
-		l->bytes_left = min(l->bytes_left,
-				    limit - min(limit, u->bytes));
+	l->max_channels = READ_ONCE(chan_max_user_channels);
+	l->max_bytes = READ_ONCE(chan_max_user_bytes);
+	if (u) {
+		l->channels = u->channels;
+		l->bytes = u->bytes;
 	}
+	chan_user_room(u, l->max_channels, l->max_bytes, &l->channels_left,
+		       &l->bytes_left);
 }
 
 /**
