@@ -4,6 +4,7 @@ package kchan
 
 import (
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -241,4 +242,25 @@ func relTimeout(t time.Time) (ns uint64, ok bool) {
 		return 0, false
 	}
 	return uint64(d), true
+}
+
+// firstErr keeps the first error set, for the goroutines of the Chan
+// adapters to report and Err to return.
+type firstErr struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *firstErr) get() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+func (f *firstErr) set(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == nil {
+		f.err = err
+	}
 }

@@ -29,8 +29,7 @@ type Receiver struct {
 	pumpc     chan []byte
 	closing   chan struct{}
 	closeOnce sync.Once
-	errMu     sync.Mutex
-	err       error
+	pumpErr   firstErr
 }
 
 func newReceiver(e *endpoint) *Receiver {
@@ -314,7 +313,7 @@ func (r *Receiver) pump() {
 		msg, err := r.Recv(context.Background())
 		if err != nil {
 			if err != io.EOF && !(errors.Is(err, os.ErrClosed) && r.ep.isClosed()) {
-				r.setErr(err)
+				r.pumpErr.set(err)
 			}
 			return
 		}
@@ -329,15 +328,5 @@ func (r *Receiver) pump() {
 // Err returns the error that stopped the goroutine of Chan: nil while it
 // runs, at end of stream and after Close.
 func (r *Receiver) Err() error {
-	r.errMu.Lock()
-	defer r.errMu.Unlock()
-	return r.err
-}
-
-func (r *Receiver) setErr(err error) {
-	r.errMu.Lock()
-	defer r.errMu.Unlock()
-	if r.err == nil {
-		r.err = err
-	}
+	return r.pumpErr.get()
 }

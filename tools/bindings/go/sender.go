@@ -26,8 +26,7 @@ type Sender struct {
 	pumpOnce sync.Once
 	pumpc    chan []byte
 	done     chan struct{}
-	errMu    sync.Mutex
-	err      error
+	pumpErr  firstErr
 }
 
 func newSender(e *endpoint) *Sender {
@@ -278,15 +277,15 @@ func (s *Sender) pump() {
 			continue
 		}
 		if err := s.Send(context.Background(), m); err != nil {
-			s.setErr(err)
+			s.pumpErr.set(err)
 			failed = true
 		}
 	}
 	if err := s.CloseSend(); err != nil && !errors.Is(err, os.ErrClosed) {
-		s.setErr(err)
+		s.pumpErr.set(err)
 	}
 	if err := s.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
-		s.setErr(err)
+		s.pumpErr.set(err)
 	}
 }
 
@@ -297,15 +296,5 @@ func (s *Sender) Done() <-chan struct{} { return s.done }
 // Err returns the first error of the goroutine started by Chan, or nil.
 // After Done is closed it is final.
 func (s *Sender) Err() error {
-	s.errMu.Lock()
-	defer s.errMu.Unlock()
-	return s.err
-}
-
-func (s *Sender) setErr(err error) {
-	s.errMu.Lock()
-	defer s.errMu.Unlock()
-	if s.err == nil {
-		s.err = err
-	}
+	return s.pumpErr.get()
 }
