@@ -162,31 +162,52 @@ struct chan_map {
  *	context
  * @priv: the kind's own state, &chan_kind_ops.priv_size bytes; a small
  *	ring's slots follow it in the same allocation
+ *
+ * The fields are grouped by who writes them, each group on cache lines of
+ * its own: what both sides only read, the wait queues, what senders write
+ * and what receivers write.  A sender and a receiver streaming on two CPUs
+ * then move no cache line between them but the ring's tail and its slots;
+ * with sp_busy and sc_busy on one line, as they were, that line crossed
+ * twice per message.
  */
 struct chan {
 	struct chan_ring ring;
 
-	wait_queue_head_t recv_wq;
-	wait_queue_head_t send_wq;
-	refcount_t ref;
+	/*
+	 * Read on every message by both sides, written only when an end
+	 * opens or closes: shared by their caches, never moved.
+	 */
+	const struct chan_kind_ops *ops ____cacheline_aligned_in_smp;
+	u32 flags;
+	u32 policy;
+	u32 msg_max;
+	int send_closed;
 	atomic_t senders;
 	atomic_t receivers;
-	int send_closed;
-	atomic_t sp_busy;
-	atomic_t sc_busy;
-	atomic_t send_waiters;
-	atomic_t recv_waiters;
 	bool sent_plain;
+	struct chan_map *map;
+
+	/* Written by whoever sleeps or wakes a sleeper. */
+	wait_queue_head_t recv_wq ____cacheline_aligned_in_smp;
+	wait_queue_head_t send_wq;
+
+	/*
+	 * Written by senders on every message (sp_busy twice), and by
+	 * receivers below: each side writes only its own cache line.
+	 */
+	atomic_t sp_busy ____cacheline_aligned_in_smp;
+	atomic_t send_waiters;
 	atomic64_t dropped;
 	atomic64_t overwritten;
 	atomic64_t send_waits;
+
+	atomic_t sc_busy ____cacheline_aligned_in_smp;
+	atomic_t recv_waiters;
 	atomic64_t recv_waits;
 
-	const struct chan_kind_ops *ops;
-	u32 flags;
-	u32 policy;
+	/* Set at creation, or used on the slow paths only. */
+	refcount_t ref ____cacheline_aligned_in_smp;
 	u32 capacity;
-	u32 msg_max;
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;
@@ -194,7 +215,6 @@ struct chan {
 	struct ipc_namespace *ns;
 	struct chan_user *user;
 	size_t charged;
-	struct chan_map *map;
 	struct list_head all;
 	struct rhash_head name_node;
 	bool named;
