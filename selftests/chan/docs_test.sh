@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# debug-kernels: skip - it tests user-space code; the C selftests reach
+# the same kernel paths there (tools/vm/run-selftests.sh).
 # The documentation's transcripts, run: every block of the man pages
 # between '.\" begin transcript NAME' and '.\" end transcript', and every
 # README block after '<!-- transcript NAME -->'.  A line '$ CMD' is a

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# debug-kernels: skip - it tests user-space code; the C selftests reach
+# the same kernel paths there (tools/vm/run-selftests.sh).
 # The Go binding (tools/bindings/go): its test binary, as TAP.  Build it
 # first with tools/bindings/go/build.sh build/bindings/go.
 top=$(cd "$(dirname "$0")/../.." && pwd)

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# debug-kernels: skip - it tests user-space code; the C selftests reach
+# the same kernel paths there (tools/vm/run-selftests.sh).
 # One contract, four languages: programs in C, Go, Rust and Python
 # exchange messages through named channels, each side through its own
 # binding.  Every message must arrive exactly, once and in order, and the

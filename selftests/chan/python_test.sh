@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# debug-kernels: skip - it tests user-space code; the C selftests reach
+# the same kernel paths there (tools/vm/run-selftests.sh).
 # The Python binding (tools/bindings/python): its unittest suite, as TAP.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export PYTHONDONTWRITEBYTECODE=1

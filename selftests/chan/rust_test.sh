@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# debug-kernels: skip - it tests user-space code; the C selftests reach
+# the same kernel paths there (tools/vm/run-selftests.sh).
 # The Rust binding (tools/bindings/rust): its integration tests, built by
 # tools/bindings/rust/build.sh build/bindings/rust, as TAP.
 #

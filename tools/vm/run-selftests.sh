@@ -48,8 +48,13 @@ if [ -w /sys/kernel/debug/kcsan ]; then
 fi
 
 # A debug build's race windows are held open by its delay points: its
-# guest runs the long soaks at a tenth of their length.
+# guest runs the long soaks at a tenth of their length, and leaves out the
+# scripts marked "# debug-kernels: skip" (they test user-space code -
+# documentation, language bindings - whose kernel paths the C selftests
+# run there too; the Debian kernels run them all).
+debug=
 if [ -d /sys/kernel/debug/chan/delay ]; then
+	debug=1
 	export CHAN_TEST_SCALE=10
 	echo "# delay points present: soaks at ${CHAN_TEST_SCALE}%"
 fi
@@ -82,6 +87,10 @@ for prog in "$top"/build/selftests/* $progs32 "$top"/selftests/chan/*.sh; do
 	[ "$(basename "$prog")" = module_test.sh ] && continue
 	name=$(basename "$(dirname "$prog")")-$(basename "$prog")
 	echo "$name" | grep -qE "$filter" || continue
+	if [ -n "$debug" ] && grep -q '^# debug-kernels: skip' "$prog"; then
+		echo "# === $name: not on a debug kernel (user-space code)"
+		continue
+	fi
 	run_one "$prog" "$name"
 done
 # A kmemleak scan (debug kernels) must find nothing allocated by chan.
