@@ -382,7 +382,7 @@ static void *bench_producer(void *arg)
 	struct bench *b = bp->b;
 	struct chan_slot *slot;
 	uint64_t i = bp->from;
-	u32 pos, n, k;
+	u32 pos = 0, n, k;	/* reserve sets it; gcc cannot tell */
 
 	pin(0);
 	while (i < bp->to) {
@@ -413,7 +413,7 @@ static void *bench_consumer(void *arg)
 	struct bench *b = arg;
 	struct chan_slot *slot;
 	uint64_t i = 0, v, sum = 0;
-	u32 pos, n, k;
+	u32 pos = 0, n, k;	/* peek sets it; gcc cannot tell */
 
 	pin(1);
 	while (i < b->count) {
