@@ -166,9 +166,7 @@ struct chan_map {
  * The fields are grouped by who writes them, each group on cache lines of
  * its own: what both sides only read, the wait queues, what senders write
  * and what receivers write.  A sender and a receiver streaming on two CPUs
- * then move no cache line between them but the ring's tail and its slots;
- * with sp_busy and sc_busy on one line, as they were, that line crossed
- * twice per message.
+ * then move no cache line between them but the ring's own (ring.h).
  */
 struct chan {
 	struct chan_ring ring;
@@ -192,8 +190,9 @@ struct chan {
 	wait_queue_head_t send_wq;
 
 	/*
-	 * Written by senders on every message (sp_busy twice), and by
-	 * receivers below: each side writes only its own cache line.
+	 * Written by senders (sp_busy twice per message; overwritten also
+	 * by a lapped broadcast subscriber, rarely), then by receivers:
+	 * each side on lines of its own.
 	 */
 	atomic_t sp_busy ____cacheline_aligned_in_smp;
 	atomic_t send_waiters;
