@@ -43,6 +43,12 @@ static void usage(FILE *f)
 "  recv NAME [-n COUNT] [-w] [-x]\n"
 "                  print queued messages, one per line (-w: wait for\n"
 "                  COUNT messages or end of stream; -x: print hex)\n"
+"  call NAME MSG [-t MS]\n"
+"                  call a reqrep channel with MSG and print the reply\n"
+"                  (-t: give up after MS milliseconds)\n"
+"  serve NAME [-n COUNT] [-p PREFIX]\n"
+"                  answer each call of a reqrep channel with PREFIX and\n"
+"                  the request (default PREFIX: none), COUNT calls or for ever\n"
 "  rm NAME         remove a channel's name\n"
 "  limits          how much of the per-user limits you use\n"
 "  version         module ABI version and features\n");
@@ -467,6 +473,112 @@ static int cmd_recv(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_call(int argc, char **argv)
+{
+	struct chan_call c = { .size = sizeof(c),
+			       .timeout_ns = CHAN_TIMEOUT_INFINITE };
+	struct chan_info info = { .size = sizeof(info) };
+	const char *name;
+	int opt, fd, n;
+	char *reply;
+
+	while ((opt = getopt(argc, argv, "t:")) != -1) {
+		switch (opt) {
+		case 't':
+			c.timeout_ns = strtoull(optarg, NULL, 10) * 1000000ULL;
+			break;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 2 != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	name = argv[optind];
+	fd = open_name(name, CHAN_ROLE_SEND, 0);
+	if (ioctl(fd, CHAN_IOC_INFO, &info))
+		return die("cannot query channel", name, errno);
+	reply = malloc(info.msg_max);
+	if (!reply)
+		return die("cannot call", name, ENOMEM);
+	c.req = (uintptr_t)argv[optind + 1];
+	c.req_len = strlen(argv[optind + 1]);
+	c.reply = (uintptr_t)reply;
+	c.reply_len = info.msg_max;
+	n = ioctl(fd, CHAN_IOC_CALL, &c);
+	if (n < 0)
+		return die("cannot call channel", name, errno);
+	fwrite(reply, 1, n, stdout);
+	putchar('\n');
+	free(reply);
+	return 0;
+}
+
+/* Take one request of a reqrep channel: its length, 0 at the end. */
+static int take_request(int fd, char *buf, uint32_t room, __u64 *id)
+{
+	struct chan_msg m = { .buf = (uintptr_t)buf, .len = room };
+	struct chan_batch b = { .size = sizeof(b), .count = 1,
+				.msgs = (uintptr_t)&m,
+				.timeout_ns = CHAN_TIMEOUT_INFINITE };
+	int n = ioctl(fd, CHAN_IOC_RECV_BATCH, &b);
+
+	if (n <= 0)
+		return n;
+	*id = m.id;
+	return m.len;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	struct chan_info info = { .size = sizeof(info) };
+	int opt, fd, count = -1, got = 0, n;
+	const char *name, *prefix = "";
+	struct chan_msg m = { 0 };
+	struct chan_batch b = { .size = sizeof(b), .count = 1,
+				.msgs = (uintptr_t)&m };
+	size_t plen;
+	char *buf;
+
+	while ((opt = getopt(argc, argv, "n:p:")) != -1) {
+		switch (opt) {
+		case 'n': count = atoi(optarg); break;
+		case 'p': prefix = optarg; break;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	name = argv[optind];
+	fd = open_name(name, CHAN_ROLE_RECV, 0);
+	if (ioctl(fd, CHAN_IOC_INFO, &info))
+		return die("cannot query channel", name, errno);
+	plen = strlen(prefix);
+	if (plen >= info.msg_max)
+		return die("cannot serve", name, EMSGSIZE);
+	buf = malloc(info.msg_max);
+	if (!buf)
+		return die("cannot serve", name, ENOMEM);
+	memcpy(buf, prefix, plen);
+	while (count < 0 || got < count) {
+		n = take_request(fd, buf + plen, info.msg_max - plen, &m.id);
+		if (n == 0)
+			break;
+		if (n < 0)
+			return die("cannot serve channel", name, errno);
+		m.buf = (uintptr_t)buf;
+		m.len = plen + n;
+		/* A caller that gave up meanwhile is not an error. */
+		if (ioctl(fd, CHAN_IOC_REPLY, &b) < 0 && errno != ENOENT)
+			return die("cannot reply on channel", name, errno);
+		got++;
+	}
+	free(buf);
+	return 0;
+}
+
 static int cmd_rm(int argc, char **argv)
 {
 	struct chan_unlink u = { .size = sizeof(u) };
@@ -536,6 +648,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "create", cmd_create }, { "ls", cmd_ls }, { "stat", cmd_stat },
 		{ "send", cmd_send }, { "recv", cmd_recv }, { "rm", cmd_rm },
+		{ "call", cmd_call }, { "serve", cmd_serve },
 		{ "limits", cmd_limits }, { "version", cmd_version },
 	};
 	unsigned int k;
