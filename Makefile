@@ -10,6 +10,7 @@
 #   make bindings   the Go and Rust bindings, their tests and examples
 #   make bench      chanbench in a guest, with Go's and Rust's channels
 #   make profile    perf profiles of chanbench scenarios in a guest
+#   make bridgebench  chan-bridge against plain NATS clients (B11)
 #
 # KDIR=/path/to/tree builds against another kernel tree.
 
@@ -38,7 +39,7 @@ test_extra	= $(if $(findstring libchan,$@),tools/lib/chan/libchan.c) \
 		  $(if $(findstring uring,$@),-luring)
 TEST_LDLIBS	:= -pthread -lrt
 
-.PHONY: all deps module modules selftests tools lib bindings bench langbench profile ringbench check lint demo \
+.PHONY: all deps module modules selftests tools lib bindings bench langbench profile ringbench bridgebench check lint demo \
 	install dkms-install dkms-check clean FORCE
 
 VERSION		:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -92,6 +93,8 @@ install: module lib tools
 	install -D -m 0755 $(BUILD)/tools/chanctl $(DESTDIR)$(PREFIX)/bin/chanctl
 	install -D -m 0755 $(BUILD)/tools/chan-pcap \
 		$(DESTDIR)$(PREFIX)/bin/chan-pcap
+	install -D -m 0755 $(BUILD)/tools/chan-bridge \
+		$(DESTDIR)$(PREFIX)/bin/chan-bridge
 	install -D -m 0644 docs/man/chan.4 $(DESTDIR)$(PREFIX)/share/man/man4/chan.4
 	install -D -m 0644 docs/man/libchan.3 \
 		$(DESTDIR)$(PREFIX)/share/man/man3/libchan.3
@@ -99,6 +102,8 @@ install: module lib tools
 		$(DESTDIR)$(PREFIX)/share/man/man8/chanctl.8
 	install -D -m 0644 docs/man/chan-pcap.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/chan-pcap.8
+	install -D -m 0644 docs/man/chan-bridge.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/chan-bridge.8
 	install -D -m 0644 docs/man/chan-samples.7 \
 		$(DESTDIR)$(PREFIX)/share/man/man7/chan-samples.7
 	install -D -m 0644 tools/udev/60-chan.rules \
@@ -123,12 +128,25 @@ TOOL_CFLAGS	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
 
 tools: $(BUILD)/tools/chanctl $(BUILD)/tools/chan-pcap $(BUILD)/tools/chanbench \
 	$(BUILD)/tools/ringtest $(BUILD)/tools/c1soak \
-	$(BUILD)/tools/ringtest-tsan
+	$(BUILD)/tools/ringtest-tsan $(BUILD)/tools/chan-bridge $(BUILD)/tools/natsbench
 
 $(BUILD)/tools/chanbench: tools/chanbench/chanbench.c $(LIBCHAN_SRC) $(UAPI)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOL_CFLAGS) -Itools/lib/chan -o $@ $< tools/lib/chan/libchan.c \
 		-luring -lrt -pthread
+
+BRIDGE_SRCS	:= $(filter-out %/natsbench.c,$(wildcard tools/chan-bridge/*.c)) \
+		   tools/chan-bridge/bridge.h
+
+$(BUILD)/tools/chan-bridge: $(BRIDGE_SRCS) $(LIBCHAN_SRC) $(UAPI)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -Itools/lib/chan -o $@ $(filter %.c,$^) \
+		$$(pkg-config --cflags --libs libnats) -pthread
+
+$(BUILD)/tools/natsbench: tools/chan-bridge/natsbench.c $(LIBCHAN_SRC) $(UAPI)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -Itools/lib/chan -o $@ $(filter %.c,$^) \
+		$$(pkg-config --cflags --libs libnats) -pthread
 
 $(BUILD)/tools/chan-pcap: tools/chan-pcap/chan-pcap.c kmod/samples/chan_nftap.h $(UAPI)
 	@mkdir -p $(dir $@)
@@ -182,6 +200,10 @@ $(BUILD)/lang/c_produce: selftests/chan/lang/c_produce.c $(UAPI)
 
 ringbench: $(BUILD)/tools/ringtest
 	$(BUILD)/tools/ringtest bench
+
+# B11: chan-bridge against plain NATS clients, in a guest.
+bridgebench: FORCE
+	$(TOP)/tools/bridgebench.sh
 
 $(BUILD)/tools/c1soak: tools/soak/c1soak.c $(UAPI)
 	@mkdir -p $(dir $@)

@@ -71,11 +71,13 @@ install_check() {
 	local d
 	d=$(mktemp -d)
 	make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
-	for f in usr/bin/chanctl usr/bin/chan-pcap usr/include/linux/chan.h \
+	for f in usr/bin/chanctl usr/bin/chan-pcap usr/bin/chan-bridge \
+		usr/include/linux/chan.h \
 		usr/include/libchan.h usr/lib/libchan.a usr/lib/libchan.so.1 \
 		usr/lib/pkgconfig/libchan.pc usr/share/man/man4/chan.4 \
 		usr/share/man/man3/libchan.3 usr/share/man/man8/chanctl.8 \
-		usr/share/man/man8/chan-pcap.8 usr/share/man/man7/chan-samples.7 \
+		usr/share/man/man8/chan-pcap.8 usr/share/man/man8/chan-bridge.8 \
+		usr/share/man/man7/chan-samples.7 \
 		etc/udev/rules.d/60-chan.rules; do
 		if [ -e "$d/$f" ]; then echo "ok - make install puts /$f";
 		else echo "not ok - make install puts /$f"; fi

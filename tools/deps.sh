@@ -13,6 +13,7 @@ PKGS=(
 	xz-utils gcc-multilib liburing-dev stress-ng tshark gnuplot-nox iproute2 procps xxd
 	util-linux dkms man-db spin pkg-config
 	golang-go librust-tokio-dev librust-libc-dev jq
+	nats-server libnats-dev
 )
 
 # The Rust binding builds with the machine's cargo (rustup's, if any),
