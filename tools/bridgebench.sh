@@ -29,7 +29,7 @@ url=nats://127.0.0.1:4222
 nats-server -a 127.0.0.1 -p 4222 -js -sd "$T/js" >"$T/nats.log" 2>&1 &
 srv=$!
 pids=($srv)
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; exit 0' EXIT
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$T"' EXIT
 for _ in $(seq 100); do
 	(exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null && break
 	sleep 0.1
